@@ -1,0 +1,151 @@
+// Package app wires Vigie together: configuration, database, crisis plan and
+// HTTP surfaces. It is the only package that knows all the others.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/account"
+	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/plan"
+	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/store"
+)
+
+// App is a running Vigie instance.
+type App struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	db       *store.DB
+	accounts *account.Store
+	versions *planversion.Store
+	now      func() time.Time
+	started  time.Time
+	pages    *template.Template
+	sessions *sessions
+	// loginLimit bounds console sign-in attempts per client address.
+	loginLimit *limiter
+
+	mu   sync.RWMutex
+	plan *plan.Plan
+}
+
+// Options are optional collaborators; zero values get sensible defaults.
+type Options struct {
+	Now func() time.Time
+}
+
+// New builds an App on an open, migrated database and loads the plan. When
+// the configured plan has errors and an earlier version is stored, that
+// version is used and the errors are logged; with no earlier version, New
+// fails with the diagnostics.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.DB, opts Options) (*App, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{
+		cfg:      cfg,
+		logger:   logger,
+		db:       db,
+		accounts: account.NewStore(db),
+		versions: planversion.NewStore(db),
+		now:      now,
+		started:  now(),
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("app: parse page templates: %w", err)
+	}
+	a.pages = pages
+	if len(cfg.SecretKey) < 32 {
+		return nil, errors.New("app: secret key missing or shorter than 32 characters")
+	}
+	a.sessions = &sessions{key: []byte(cfg.SecretKey), secure: strings.HasPrefix(cfg.PublicURL(), "https://"), now: now}
+	a.loginLimit = newLimiter(10, time.Minute, now)
+	if err := a.ReloadPlan(ctx, "startup"); err != nil {
+		stored, ferr := a.storedPlan(ctx)
+		if ferr != nil {
+			return nil, err
+		}
+		logger.Error("configured plan rejected; serving the last stored version", "err", err, "plan_hash", stored.Hash())
+		a.plan = stored
+	}
+	return a, nil
+}
+
+// Plan returns the active crisis plan.
+func (a *App) Plan() *plan.Plan {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.plan
+}
+
+// Accounts returns the account store.
+func (a *App) Accounts() *account.Store { return a.accounts }
+
+// Handler returns the HTTP handler of every surface.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", handleHealthz(a.started, a.now))
+	mux.HandleFunc("GET /readyz", handleReadyz(a.db, string(a.db.Dialect())))
+	mux.HandleFunc("GET /{$}", a.handleHome)
+	mux.HandleFunc("GET /admin/{$}", a.handleAdmin)
+	mux.HandleFunc("GET /admin/login", a.handleLoginForm)
+	cop := http.NewCrossOriginProtection()
+	mux.Handle("POST /admin/login", cop.Handler(http.HandlerFunc(a.handleLogin)))
+	mux.Handle("POST /admin/logout", cop.Handler(http.HandlerFunc(a.handleLogout)))
+	mux.Handle("POST /admin/password", cop.Handler(http.HandlerFunc(a.handlePassword)))
+	return mux
+}
+
+// Serve listens on the configured address and serves until ctx is done, then
+// shuts down gracefully within the configured timeout. ready, when not nil,
+// receives the bound address once the listener is open.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("app: listen on %s: %w", a.cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("app: serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("app: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("app: serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	sessionCookie = "vigie_session"
+	csrfCookie    = "vigie_csrf"
+	sessionTTL    = 12 * time.Hour
+)
+
+// sessions issues and verifies signed session cookies: "userID.expiry.mac".
+// Nothing is stored server-side; the secret key signs them.
+type sessions struct {
+	key    []byte
+	secure bool
+	now    func() time.Time
+}
+
+func (s *sessions) mac(payload string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("session:" + payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *sessions) issue(w http.ResponseWriter, userID int64) {
+	payload := fmt.Sprintf("%d.%d", userID, s.now().Add(sessionTTL).Unix())
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: payload + "." + s.mac(payload), Path: "/admin/",
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(sessionTTL.Seconds())})
+}
+
+func (s *sessions) clear(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin/", HttpOnly: true, Secure: s.secure, MaxAge: -1})
+}
+
+// user returns the signed-in user id, or 0.
+func (s *sessions) user(r *http.Request) int64 {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(c.Value, '.')
+	if i < 0 {
+		return 0
+	}
+	payload, mac := c.Value[:i], c.Value[i+1:]
+	if subtle.ConstantTimeCompare([]byte(mac), []byte(s.mac(payload))) != 1 {
+		return 0
+	}
+	idStr, expStr, ok := strings.Cut(payload, ".")
+	if !ok {
+		return 0
+	}
+	exp, err := strconv.ParseInt(expStr, 10, 64)
+	if err != nil || s.now().Unix() > exp {
+		return 0
+	}
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
+// csrfToken returns the double-submit token of the request, setting the
+// cookie when absent. Cross-origin POSTs are also refused by
+// http.CrossOriginProtection (Sec-Fetch-Site / Origin checks).
+func (s *sessions) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	raw := make([]byte, 24)
+	_, _ = rand.Read(raw)
+	tok := base64.RawURLEncoding.EncodeToString(raw)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/admin/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	return tok
+}
+
+func (s *sessions) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+// limiter is a fixed-window counter per key, bounded in size.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	now    func() time.Time
+	hits   map[string]*window
+}
+
+type window struct {
+	start time.Time
+	n     int
+}
+
+const limiterMaxKeys = 10000
+
+func newLimiter(max int, per time.Duration, now func() time.Time) *limiter {
+	return &limiter{max: max, window: per, now: now, hits: map[string]*window{}}
+}
+
+// allow counts one hit for key and reports whether it is within the limit.
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w := l.hits[key]
+	if w == nil || now.Sub(w.start) >= l.window {
+		if len(l.hits) >= limiterMaxKeys {
+			for k, v := range l.hits {
+				if now.Sub(v.start) >= l.window {
+					delete(l.hits, k)
+				}
+			}
+			if len(l.hits) >= limiterMaxKeys {
+				return false
+			}
+		}
+		w = &window{start: now}
+		l.hits[key] = w
+	}
+	w.n++
+	return w.n <= l.max
+}

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/app"
+	"github.com/vigie-hq/vigie/internal/config"
+)
+
+type serveCmd struct {
+	storeFlags
+	Listen string `name:"listen" placeholder:"ADDR" help:"Address to listen on. Env: VIGIE_LISTEN (default 127.0.0.1:8080)."`
+	Plan   string `name:"plan" placeholder:"FILE" help:"Crisis plan file or directory. Env: VIGIE_PLAN (default: the embedded Café Express example)."`
+}
+
+func (serveCmd) Help() string {
+	return `Runs the admin console, the public status page and the workers in one process.
+With no flags, state goes to ./vigie-data (SQLite) and the embedded Café Express
+example plan is loaded. On first start an "admin" account is created and its
+one-time password printed. SIGINT/SIGTERM stop it gracefully; SIGHUP reloads the plan.
+
+Examples:
+
+  vigie serve
+  vigie serve --listen 0.0.0.0:8080 --plan ./plan.yaml
+  VIGIE_DATABASE_URL=postgres://vigie@db/vigie vigie serve`
+}
+
+func (c *serveCmd) Run(rt *Runtime) error {
+	begin := time.Now()
+	flags := map[string]string{}
+	c.storeFlags.set(flags)
+	if c.Listen != "" {
+		flags["listen"] = c.Listen
+	}
+	if c.Plan != "" {
+		flags["plan"] = c.Plan
+	}
+	cfg, err := rt.loadConfig(flags)
+	if err != nil {
+		return err
+	}
+	if cfg.SecretKey == "" {
+		key, created, err := config.EnsureSecretKey(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKey = key
+		if created {
+			rt.Logger.Info("generated secret key", "path", config.SecretKeyPath(cfg.DataDir))
+		}
+		if cfg.IsPostgres() {
+			rt.Logger.Warn("secret_key not set: every node sharing this database needs the same VIGIE_SECRET_KEY")
+		}
+	}
+	db, err := openStore(rt, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	a, err := app.New(rt.Ctx, cfg, rt.Logger, db, app.Options{})
+	if err != nil {
+		return err
+	}
+	user, password, created, err := a.Accounts().EnsureAdmin(rt.Ctx)
+	if err != nil {
+		return fmt.Errorf("serve: first admin account: %w", err)
+	}
+	go func() {
+		for {
+			select {
+			case <-rt.Ctx.Done():
+				return
+			case <-rt.Env.Reload:
+				if err := a.ReloadPlan(rt.Ctx, "sighup"); err != nil {
+					rt.Logger.Error("plan reload rejected; the active plan is unchanged", "err", err)
+				}
+			}
+		}
+	}()
+	return a.Serve(rt.Ctx, func(addr net.Addr) {
+		base := cfg.PublicURL()
+		if cfg.BaseURL == "" {
+			base = config.Config{Listen: addr.String()}.PublicURL()
+		}
+		out := rt.Env.Stdout
+		fmt.Fprintf(out, "Vigie is running (%s, plan %q, ready in %s)\n", db.Dialect(), a.Plan().Organisation.Name, time.Since(begin).Round(time.Millisecond))
+		fmt.Fprintf(out, "  Status page:   %s/\n", base)
+		fmt.Fprintf(out, "  Admin console: %s/admin/\n", base)
+		if created {
+			fmt.Fprintf(out, "  First start: admin account %q created with one-time password:\n\n      %s\n\n  It is shown only once; you will be asked to change it at first sign-in.\n", user, password)
+		}
+		if f, ok := out.(*os.File); ok {
+			_ = f.Sync()
+		}
+	})
+}

@@ -1,0 +1,118 @@
+// Package config resolves Vigie's effective configuration from defaults, an
+// optional YAML file, the environment (VIGIE_*) and command-line flags, in
+// increasing order of precedence. Secrets may also come from files (*_FILE).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of a Vigie process.
+type Config struct {
+	// Listen is the address the HTTP server binds, e.g. 127.0.0.1:8080.
+	Listen string
+	// DataDir holds the SQLite database and other local state.
+	DataDir string
+	// Plan is the crisis plan file or directory; empty means the embedded example.
+	Plan string
+	// DatabaseURL selects PostgreSQL (postgres://…); empty means SQLite in DataDir.
+	DatabaseURL string
+	// BaseURL is the public URL of this instance, used in links; derived from Listen when empty.
+	BaseURL string
+	// SecretKey signs sessions and encrypts secrets at rest; generated in DataDir when empty.
+	SecretKey string
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout time.Duration
+	// LogLevel and LogFormat configure logging.
+	LogLevel  string
+	LogFormat string
+}
+
+// Defaults returns the configuration used when nothing else is set.
+func Defaults() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "./vigie-data",
+		ShutdownTimeout: 15 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+	}
+}
+
+// IsPostgres reports whether the configuration selects PostgreSQL.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// PublicURL returns BaseURL, or a URL derived from Listen.
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return "http://" + c.Listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Validate reports every problem with the configuration, naming the key.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %q is not host:port: %w", c.Listen, err))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data: must not be empty when no database_url is set"))
+	}
+	if c.DatabaseURL != "" && !c.IsPostgres() {
+		errs = append(errs, fmt.Errorf("database_url: want postgres://… or postgresql://…, got scheme %q", schemeOf(c.DatabaseURL)))
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base_url: %q is not an absolute http(s) URL", c.BaseURL))
+		}
+	}
+	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("shutdown_timeout: %s is outside (0, 10m]", c.ShutdownTimeout))
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("secret_key: must be at least 32 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is the database file used when no DatabaseURL is set.
+func (c Config) SQLitePath() string {
+	return filepath.Join(c.DataDir, "vigie.db")
+}
+
+func schemeOf(s string) string {
+	if i := strings.Index(s, "://"); i > 0 {
+		return s[:i]
+	}
+	return ""
+}
+
+// readSecretFile reads a secret from a file, trimming one trailing newline.
+func readSecretFile(key, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_file: %w", key, err)
+	}
+	if len(b) > 64<<10 {
+		return "", fmt.Errorf("%s_file: %s is larger than 64 KiB", key, path)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
