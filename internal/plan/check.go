@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,11 +171,6 @@ func (c *checker) checkScenario(i int, deps, comps, roles map[string]bool) {
 	}
 	if s.Cause == CauseDataBreach && !contains(s.Approvals, "legal") {
 		c.warnf(base+"/approvals", "breach-without-legal", "add approvals: [legal]", "scenario %q is a data breach but its messages do not require legal approval", s.ID)
-	}
-	for _, lang := range c.plan.Organisation.Languages {
-		if s.Title[lang] == "" {
-			c.warnf(base+"/title", "missing-translation", "", "scenario %q has no title in %s", s.ID, lang)
-		}
 	}
 }
 
@@ -361,6 +357,9 @@ func (c *checker) checkMessages(scens map[string]bool) {
 	for i, f := range p.FAQ {
 		for _, lang := range sortedKeys(f.Answer) {
 			ptr := fmt.Sprintf("/faq/%d/answer/%s", i, lang)
+			if !f.UsesStatus && strings.Contains(f.Answer[lang], "{{") && usesLiveStatus(f.Answer[lang]) {
+				c.warnf(ptr, "faq-live-status", "add uses_status: true to this entry", "FAQ %s quotes the live status but is not marked uses_status: it would show blanks outside an incident", f.ID)
+			}
 			t, err := ParseTemplate(f.ID, f.Answer[lang])
 			if err == nil {
 				_, err = t.Render(p.SampleVars(nil, lang))
@@ -443,18 +442,20 @@ func (c *checker) templateError(ptr string, err error) {
 // and texts in a language the organisation does not declare.
 func (c *checker) checkTexts() {
 	langs := c.plan.Organisation.Languages
-	for ptr, n := range c.index {
-		toks := strings.Split(ptr, "/")
-		if len(toks) < 2 || n.kind != kindScalar {
+	for _, ptr := range sortedKeys(c.index) {
+		n := c.index[ptr]
+		if n.kind != kindMap || !isTextField(ptr) {
 			continue
 		}
-		parentPtr := strings.Join(toks[:len(toks)-1], "/")
-		if !isTextField(parentPtr) {
-			continue
+		for _, lang := range n.keys {
+			if !contains(langs, lang) {
+				c.warnf(ptr+"/"+lang, "unknown-language", "add it to organisation.languages or remove it", "%s is in %s, which is not an organisation language", c.where(ptr), lang)
+			}
 		}
-		lang := toks[len(toks)-1]
-		if !contains(langs, lang) {
-			c.warnf(ptr, "unknown-language", "add it to organisation.languages or remove it", "%s is in %s, which is not an organisation language", c.where(parentPtr), lang)
+		for _, lang := range langs {
+			if v, ok := n.fields[lang]; !ok || v.kind == kindNull || v.value == "" {
+				c.warnf(ptr, "missing-translation", "", "%s has no %s text", c.where(ptr), lang)
+			}
 		}
 	}
 }
@@ -464,7 +465,7 @@ func isTextField(ptr string) bool {
 	toks := strings.Split(ptr, "/")
 	last := toks[len(toks)-1]
 	switch last {
-	case "title", "name", "description", "workaround", "subject", "text", "answer", "label", "instructions", "handoff":
+	case "title", "name", "description", "workaround", "subject", "text", "answer", "label", "instructions", "handoff", "questions", "claims":
 		return len(toks) > 2 && toks[1] != "organisation" && !(toks[1] == "dependencies" && last == "name") && !(toks[1] == "team" && toks[2] == "people")
 	}
 	return false
@@ -507,3 +508,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// liveVar matches the variables that only have a value during an incident.
+var liveVar = regexp.MustCompile(`\.(Status|StatusText|StatusUpdatedAt|NextUpdate|ETA|StartedAt|ResolvedAt|Duration|Voucher|Scenario|Component|Components|Dependency|Workaround)\b`)
+
+func usesLiveStatus(src string) bool { return liveVar.MatchString(src) }

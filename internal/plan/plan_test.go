@@ -343,3 +343,28 @@ func aliasBomb() []byte {
 	}
 	return []byte(b.String())
 }
+
+func TestPreApprovedGenericMessageCannotBypassScenarioApproval(t *testing.T) {
+	src := strings.Replace(base, "    scenario: wa\n", "    scenario: \"*\"\n", 1)
+	src = strings.Replace(src, "    components: [orders]\n", "    components: [orders]\n    approvals: [commander]\n", 1)
+	src += "approval:\n  pre_approved: [ack]\n"
+	diags := lint(t, src)
+	if !hasDiag(diags, "pre-approval-conflict", "scenario wa, which uses it, requires approval by commander") {
+		t.Fatalf("generic pre-approved message bypasses the scenario's approval:\n%s", dump(diags))
+	}
+}
+
+func TestFAQLiveStatusNeedsFlag(t *testing.T) {
+	faq := "faq:\n  - id: when\n    questions: {fr: [Quand ?], en: [When?]}\n    answer: {fr: \"Avant {{.NextUpdate}}\", en: \"By {{.NextUpdate}} on {{.StatusURL}}\"}\n"
+	if diags := lint(t, base+faq); !hasDiag(diags, "faq-live-status", "FAQ when quotes the live status") {
+		t.Fatalf("no faq-live-status warning:\n%s", dump(diags))
+	}
+	flagged := strings.Replace(faq, "    questions:", "    uses_status: true\n    questions:", 1)
+	if diags := lint(t, base+flagged); hasDiag(diags, "faq-live-status", "") {
+		t.Fatalf("warning despite uses_status:\n%s", dump(diags))
+	}
+	static := "faq:\n  - id: where\n    questions: {fr: [Où ?], en: [Where?]}\n    answer: {fr: \"Sur {{.StatusURL}}\", en: \"On {{.StatusURL}}\"}\n"
+	if diags := lint(t, base+static); hasDiag(diags, "faq-live-status", "") {
+		t.Fatalf("StatusURL is not live status:\n%s", dump(diags))
+	}
+}
