@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and a reading test.
@@ -235,5 +237,24 @@ func TestServeReloadsPlanOnSignal(t *testing.T) {
 	reload <- struct{}{} // the second send returns once the first reload finished
 	if body := getBody(t, base+"/"); !strings.Contains(body, "Ma Nouvelle Boutique") {
 		t.Fatalf("a broken plan replaced the active one:\n%s", body)
+	}
+}
+
+func TestServePostgres(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	dir := t.TempDir()
+	base, out, stop := startServe(t, []string{"--data", dir}, map[string]string{"VIGIE_DATABASE_URL": dbURL, "VIGIE_SECRET_KEY": strings.Repeat("s", 40)})
+	code, body := getJSON(t, base+"/readyz")
+	if code != 200 || body["database"] != "postgres" || body["status"] != "ready" {
+		t.Errorf("/readyz = %d %v, want ready on postgres", code, body)
+	}
+	if !strings.Contains(out.String(), "one-time password") {
+		t.Errorf("no admin password on first start:\n%s", out)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "vigie.db")); err == nil {
+		t.Error("a SQLite file was created although PostgreSQL was configured")
 	}
 }
