@@ -169,6 +169,9 @@ func (c *checker) checkScenario(i int, deps, comps, roles map[string]bool) {
 	if s.CadenceMinutes == 0 {
 		s.CadenceMinutes = defaultCadenceMinutes
 	}
+	if s.ReportCadenceMinutes == 0 {
+		s.ReportCadenceMinutes = defaultReportMinutes
+	}
 	if s.Cause == CauseDataBreach && !contains(s.Approvals, "legal") {
 		c.warnf(base+"/approvals", "breach-without-legal", "add approvals: [legal]", "scenario %q is a data breach but its messages do not require legal approval", s.ID)
 	}

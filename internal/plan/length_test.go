@@ -82,3 +82,28 @@ func TestEditDistance(t *testing.T) {
 		t.Errorf("didYouMean fallback = %q", got)
 	}
 }
+
+func TestTemplateGuard(t *testing.T) {
+	bad := []string{
+		"{{range 1000000000}}{{end}}",
+		`{{define "x"}}y{{end}}ok`,
+		`{{template "x"}}`,
+		"{{call .Organisation}}",
+		"{{if .ETA}}{{call .ETA}}{{end}}",
+		"{{.Organisation | printf \"%s\" | call}}",
+	}
+	for _, src := range bad {
+		if _, err := ParseTemplate("t", src); err == nil {
+			t.Errorf("ParseTemplate(%q) accepted", src)
+		}
+	}
+	good := "{{if .ETA}}vers {{.ETA}}{{else}}pas d'estimation{{end}} {{with .Workaround}}{{.}}{{end}} {{.Organisation | upper}} {{default \"x\" .Voucher}}"
+	tp, err := ParseTemplate("t", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tp.Render(Vars{Organisation: "Café", Workaround: "SMS"})
+	if err != nil || out != "pas d'estimation SMS CAFÉ x" {
+		t.Fatalf("Render = %q, %v", out, err)
+	}
+}

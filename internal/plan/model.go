@@ -73,6 +73,7 @@ const (
 	CauseHumanError        = "human_error"
 	CauseOther             = "other"
 	defaultCadenceMinutes  = 30
+	defaultReportMinutes   = 60
 	maxCadenceMinutes      = 24 * 60
 	defaultApproverCount   = 1
 	riskMatrixSize         = 5
@@ -93,6 +94,9 @@ type Scenario struct {
 	Triggers    []string `json:"triggers"`
 	// CadenceMinutes is the promised interval between public updates.
 	CadenceMinutes int `json:"cadence_minutes"`
+	// ReportCadenceMinutes is the interval between internal tactical
+	// reports (conditions, actions, needs).
+	ReportCadenceMinutes int `json:"report_cadence_minutes"`
 	// Approvals lists roles that must approve any public message of this
 	// scenario, on top of the approval policy.
 	Approvals  []string `json:"approvals"`

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 // Vars are the variables a message template may use, e.g. {{.Component}}.
@@ -72,7 +73,78 @@ func ParseTemplate(name, src string) (*Template, error) {
 	if err != nil {
 		return nil, cleanTemplateError(err)
 	}
+	if len(t.Templates()) > 1 {
+		return nil, errors.New("{{define}} and {{block}} are not allowed in message templates")
+	}
+	if t.Tree != nil {
+		if err := guardNode(t.Tree.Root); err != nil {
+			return nil, err
+		}
+	}
 	return &Template{t: t}, nil
+}
+
+// guardNode refuses the actions that could make a template slow or reach
+// beyond Vars: {{range}} (Go templates may range over an integer),
+// {{template}} and the call builtin. What remains runs in time linear in the
+// template's size.
+func guardNode(n parse.Node) error {
+	switch v := n.(type) {
+	case *parse.ListNode:
+		if v == nil {
+			return nil
+		}
+		for _, c := range v.Nodes {
+			if err := guardNode(c); err != nil {
+				return err
+			}
+		}
+	case *parse.RangeNode:
+		return errors.New("{{range}} is not allowed in message templates")
+	case *parse.TemplateNode:
+		return errors.New("{{template}} is not allowed in message templates")
+	case *parse.IfNode:
+		return guardBranch(&v.BranchNode)
+	case *parse.WithNode:
+		return guardBranch(&v.BranchNode)
+	case *parse.ActionNode:
+		return guardPipe(v.Pipe)
+	}
+	return nil
+}
+
+func guardBranch(b *parse.BranchNode) error {
+	if err := guardPipe(b.Pipe); err != nil {
+		return err
+	}
+	if err := guardNode(b.List); err != nil {
+		return err
+	}
+	if b.ElseList != nil {
+		return guardNode(b.ElseList)
+	}
+	return nil
+}
+
+func guardPipe(p *parse.PipeNode) error {
+	if p == nil {
+		return nil
+	}
+	for _, cmd := range p.Cmds {
+		for _, arg := range cmd.Args {
+			switch a := arg.(type) {
+			case *parse.IdentifierNode:
+				if a.Ident == "call" {
+					return errors.New("call is not allowed in message templates")
+				}
+			case *parse.PipeNode:
+				if err := guardPipe(a); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Render executes the template with v.

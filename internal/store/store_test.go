@@ -20,9 +20,10 @@ func TestMigrate(t *testing.T) {
 		if err := db.Check(ctx); !errors.Is(err, store.ErrSchemaBehind) {
 			t.Fatalf("Check before migrate = %v, want ErrSchemaBehind", err)
 		}
+		want := migrationCount(t)
 		cur, latest, err := db.SchemaVersion(ctx)
-		if err != nil || cur != 0 || latest != 1 {
-			t.Fatalf("SchemaVersion before migrate = %d, %d, %v; want 0, 1, nil", cur, latest, err)
+		if err != nil || cur != 0 || latest != want {
+			t.Fatalf("SchemaVersion before migrate = %d, %d, %v; want 0, %d, nil", cur, latest, err, want)
 		}
 		for i := range 2 {
 			if err := db.Migrate(ctx); err != nil {
@@ -30,8 +31,8 @@ func TestMigrate(t *testing.T) {
 			}
 		}
 		cur, latest, err = db.SchemaVersion(ctx)
-		if err != nil || cur != 1 || latest != 1 {
-			t.Fatalf("SchemaVersion after migrate = %d, %d, %v; want 1, 1, nil", cur, latest, err)
+		if err != nil || cur != want || latest != want {
+			t.Fatalf("SchemaVersion after migrate = %d, %d, %v; want %d, %d, nil", cur, latest, err, want, want)
 		}
 		if err := db.Check(ctx); err != nil {
 			t.Fatalf("Check after migrate: %v", err)
@@ -45,8 +46,9 @@ func TestMigrate(t *testing.T) {
 func TestSchemaTooNew(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
+		newer := migrationCount(t) + 1
 		q := db.Rebind("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)")
-		if _, err := db.SQL().ExecContext(ctx, q, 2, true); err != nil {
+		if _, err := db.SQL().ExecContext(ctx, q, newer, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Check(ctx); !errors.Is(err, store.ErrSchemaTooNew) {
@@ -55,8 +57,8 @@ func TestSchemaTooNew(t *testing.T) {
 		if err := db.Migrate(ctx); !errors.Is(err, store.ErrSchemaTooNew) {
 			t.Errorf("Migrate = %v, want ErrSchemaTooNew", err)
 		}
-		if cur, latest, err := db.SchemaVersion(ctx); err != nil || cur != 2 || latest != 1 {
-			t.Errorf("SchemaVersion = %d, %d, %v; want 2, 1, nil", cur, latest, err)
+		if cur, latest, err := db.SchemaVersion(ctx); err != nil || cur != newer || latest != newer-1 {
+			t.Errorf("SchemaVersion = %d, %d, %v; want %d, %d, nil", cur, latest, err, newer, newer-1)
 		}
 	})
 }
@@ -287,4 +289,24 @@ func TestSQLiteOddPath(t *testing.T) {
 	if err != nil || fi.Size() == 0 {
 		t.Fatalf("database not written at %s: %v", path, err)
 	}
+}
+
+// migrationCount checks that both dialects have the same numbered
+// migrations and returns how many there are.
+func migrationCount(t *testing.T) int64 {
+	t.Helper()
+	names := map[string][]string{}
+	for _, d := range []string{"sqlite", "postgres"} {
+		entries, err := os.ReadDir(filepath.Join("migrations", d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			names[d] = append(names[d], e.Name())
+		}
+	}
+	if strings.Join(names["sqlite"], ",") != strings.Join(names["postgres"], ",") {
+		t.Fatalf("migrations differ between dialects: %v vs %v", names["sqlite"], names["postgres"])
+	}
+	return int64(len(names["sqlite"]))
 }
