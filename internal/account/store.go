@@ -15,7 +15,7 @@ import (
 const bootstrapAdmin = "admin"
 
 // userColumns are scanned by scanUser, in this order.
-const userColumns = "id, username, email, role, must_change_password, disabled, created_at, updated_at"
+const userColumns = "id, username, email, role, person, lang, must_change_password, disabled, created_at, updated_at"
 
 // Store reads and writes accounts.
 type Store struct {
@@ -33,7 +33,7 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanUser(r rowScanner, extra ...any) (User, error) {
 	var u User
 	var role string
-	dest := append([]any{&u.ID, &u.Username, &u.Email, &role, &u.MustChangePassword, &u.Disabled,
+	dest := append([]any{&u.ID, &u.Username, &u.Email, &role, &u.Person, &u.Lang, &u.MustChangePassword, &u.Disabled,
 		store.ScanTime(&u.CreatedAt), store.ScanTime(&u.UpdatedAt)}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return User{}, err
@@ -78,9 +78,9 @@ func (s *Store) Create(ctx context.Context, actor string, u User, password strin
 // insert stores u within tx and audits it.
 func (s *Store) insert(ctx context.Context, tx *sql.Tx, actor string, u User, hash string) (User, error) {
 	now := store.Timestamp(s.now())
-	q := s.db.Rebind(`INSERT INTO users (username, email, password_hash, role, must_change_password, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	err := tx.QueryRowContext(ctx, q, u.Username, u.Email, hash, string(u.Role), u.MustChangePassword, u.Disabled,
+	q := s.db.Rebind(`INSERT INTO users (username, email, password_hash, role, person, lang, must_change_password, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+	err := tx.QueryRowContext(ctx, q, u.Username, u.Email, hash, string(u.Role), u.Person, u.Lang, u.MustChangePassword, u.Disabled,
 		s.db.TimeArg(now), s.db.TimeArg(now)).Scan(&u.ID)
 	if err != nil {
 		if store.IsUniqueViolation(err) {
@@ -89,7 +89,7 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, actor string, u User, ha
 		return User{}, fmt.Errorf("account: create %q: %w", u.Username, err)
 	}
 	u.CreatedAt, u.UpdatedAt = now, now
-	detail := map[string]any{"id": u.ID, "role": u.Role, "email": u.Email, "must_change_password": u.MustChangePassword, "disabled": u.Disabled}
+	detail := map[string]any{"id": u.ID, "role": u.Role, "person": u.Person, "email": u.Email, "must_change_password": u.MustChangePassword, "disabled": u.Disabled}
 	if err := s.db.Audit(ctx, tx, actor, "user.create", subject(u.Username), detail); err != nil {
 		return User{}, fmt.Errorf("account: create %q: %w", u.Username, err)
 	}
@@ -259,4 +259,11 @@ func (s *Store) EnsureAdmin(ctx context.Context) (username, password string, cre
 		return "", "", false, nil
 	}
 	return u.Username, password, true, nil
+}
+
+// SetProfile links account id to a plan person and sets its console
+// language; audited as "user.profile".
+func (s *Store) SetProfile(ctx context.Context, actor string, id int64, person, lang string) error {
+	return s.update(ctx, actor, id, "user.profile", "person = ?, lang = ?", []any{person, lang},
+		map[string]any{"id": id, "person": person, "lang": lang})
 }

@@ -12,10 +12,15 @@ import (
 
 // User is a console account. The password hash never leaves this package.
 type User struct {
-	ID                 int64
-	Username           string
-	Email              string
-	Role               Role
+	ID       int64
+	Username string
+	Email    string
+	Role     Role
+	// Person is the id of the plan's team member this account belongs to;
+	// it decides which plan roles the user may approve for.
+	Person string
+	// Lang is the console language chosen by the user ("" = browser's).
+	Lang               string
 	MustChangePassword bool
 	Disabled           bool
 	CreatedAt          time.Time

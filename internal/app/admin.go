@@ -2,11 +2,11 @@ package app
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/vigie-hq/vigie/internal/account"
+	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/planversion"
 )
 
@@ -21,27 +21,19 @@ type adminView struct {
 	Notice   string
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func (a *App) handleAdmin(w http.ResponseWriter, r *http.Request) {
-	id := a.sessions.user(r)
+	id := a.sessions.UserID(r)
 	if id == 0 {
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 		return
 	}
 	u, err := a.accounts.ByID(r.Context(), id)
 	if err != nil || u.Disabled {
-		a.sessions.clear(w)
+		a.sessions.Clear(w)
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 		return
 	}
-	v := adminView{CSRF: a.sessions.csrfToken(w, r), User: u, Notice: r.URL.Query().Get("notice")}
+	v := adminView{CSRF: a.sessions.CSRFToken(w, r), User: u, Notice: r.URL.Query().Get("notice")}
 	if u.MustChangePassword {
 		a.render(w, r, http.StatusOK, "password.html", v)
 		return
@@ -61,22 +53,22 @@ func (a *App) handleAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	if a.sessions.user(r) != 0 {
+	if a.sessions.UserID(r) != 0 {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 		return
 	}
-	a.render(w, r, http.StatusOK, "login.html", adminView{CSRF: a.sessions.csrfToken(w, r)})
+	a.render(w, r, http.StatusOK, "login.html", adminView{CSRF: a.sessions.CSRFToken(w, r)})
 }
 
 func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	v := adminView{CSRF: a.sessions.csrfToken(w, r), Username: r.PostFormValue("username")}
-	if !a.sessions.checkCSRF(r) {
+	v := adminView{CSRF: a.sessions.CSRFToken(w, r), Username: r.PostFormValue("username")}
+	if !a.sessions.CheckCSRF(r) {
 		v.Error = "Your form expired; please try again."
 		a.render(w, r, http.StatusForbidden, "login.html", v)
 		return
 	}
-	if !a.loginLimit.allow(clientIP(r)) {
+	if !a.loginLimit.Allow(auth.ClientIP(r)) {
 		w.Header().Set("Retry-After", "60")
 		v.Error = "Too many attempts; wait a minute."
 		a.render(w, r, http.StatusTooManyRequests, "login.html", v)
@@ -87,27 +79,27 @@ func (a *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if !errors.Is(err, account.ErrInvalidCredentials) {
 			a.logger.Error("authenticate", "err", err)
 		}
-		a.logger.Warn("console sign-in failed", "username", v.Username, "ip", clientIP(r))
+		a.logger.Warn("console sign-in failed", "username", v.Username, "ip", auth.ClientIP(r))
 		v.Error = "Wrong username or password."
 		a.render(w, r, http.StatusUnauthorized, "login.html", v)
 		return
 	}
-	a.logger.Info("console sign-in", "username", u.Username, "ip", clientIP(r))
-	a.sessions.issue(w, u.ID)
+	a.logger.Info("console sign-in", "username", u.Username, "ip", auth.ClientIP(r))
+	a.sessions.Issue(w, u.ID)
 	http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 }
 
 func (a *App) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if a.sessions.checkCSRF(r) {
-		a.sessions.clear(w)
+	if a.sessions.CheckCSRF(r) {
+		a.sessions.Clear(w)
 	}
 	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 }
 
 func (a *App) handlePassword(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	id := a.sessions.user(r)
-	if id == 0 || !a.sessions.checkCSRF(r) {
+	id := a.sessions.UserID(r)
+	if id == 0 || !a.sessions.CheckCSRF(r) {
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 		return
 	}
@@ -116,7 +108,7 @@ func (a *App) handlePassword(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 		return
 	}
-	v := adminView{CSRF: a.sessions.csrfToken(w, r), User: u}
+	v := adminView{CSRF: a.sessions.CSRFToken(w, r), User: u}
 	if _, err := a.accounts.Authenticate(r.Context(), u.Username, r.PostFormValue("current")); err != nil {
 		v.Error = "The current password is wrong."
 		a.render(w, r, http.StatusUnauthorized, "password.html", v)

@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/account"
+	"github.com/vigie-hq/vigie/internal/api"
+	"github.com/vigie-hq/vigie/internal/auth"
+	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -23,17 +27,19 @@ import (
 
 // App is a running Vigie instance.
 type App struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	db       *store.DB
-	accounts *account.Store
-	versions *planversion.Store
-	now      func() time.Time
-	started  time.Time
-	pages    *template.Template
-	sessions *sessions
+	cfg       config.Config
+	logger    *slog.Logger
+	db        *store.DB
+	accounts  *account.Store
+	versions  *planversion.Store
+	now       func() time.Time
+	started   time.Time
+	pages     *template.Template
+	incidents *incident.Service
+	api       *api.Server
+	sessions  *auth.Sessions
 	// loginLimit bounds console sign-in attempts per client address.
-	loginLimit *limiter
+	loginLimit *auth.Limiter
 
 	mu   sync.RWMutex
 	plan *plan.Plan
@@ -70,8 +76,24 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if len(cfg.SecretKey) < 32 {
 		return nil, errors.New("app: secret key missing or shorter than 32 characters")
 	}
-	a.sessions = &sessions{key: []byte(cfg.SecretKey), secure: strings.HasPrefix(cfg.PublicURL(), "https://"), now: now}
-	a.loginLimit = newLimiter(10, time.Minute, now)
+	a.sessions = auth.NewSessions([]byte(cfg.SecretKey), strings.HasPrefix(cfg.PublicURL(), "https://"), now)
+	a.loginLimit = auth.NewLimiter(10, time.Minute, now)
+	notifier := &teamNotifier{logger: logger}
+	if cfg.SMTPURL != "" {
+		sender, err := email.New(cfg.SMTPURL, cfg.SMTPFrom)
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		notifier.mail = sender
+	}
+	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
+	a.api = &api.Server{
+		Auth:      &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
+		Incidents: a.incidents,
+		Plan:      a.Plan,
+		Logger:    logger,
+		FailLimit: auth.NewLimiter(30, time.Minute, now),
+	}
 	if err := a.ReloadPlan(ctx, "startup"); err != nil {
 		stored, ferr := a.storedPlan(ctx)
 		if ferr != nil {
@@ -90,6 +112,9 @@ func (a *App) Plan() *plan.Plan {
 	return a.plan
 }
 
+// Incidents returns the crisis room.
+func (a *App) Incidents() *incident.Service { return a.incidents }
+
 // Accounts returns the account store.
 func (a *App) Accounts() *account.Store { return a.accounts }
 
@@ -105,6 +130,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("POST /admin/login", cop.Handler(http.HandlerFunc(a.handleLogin)))
 	mux.Handle("POST /admin/logout", cop.Handler(http.HandlerFunc(a.handleLogout)))
 	mux.Handle("POST /admin/password", cop.Handler(http.HandlerFunc(a.handlePassword)))
+	a.api.Routes(mux)
 	return mux
 }
 
@@ -129,6 +155,12 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	workers, stopWorkers := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.runCadence(workers) }()
+	// Background jobs stop after HTTP has drained (deferred calls run last).
+	defer func() { stopWorkers(); wg.Wait() }()
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -148,4 +180,25 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		return fmt.Errorf("app: serve: %w", err)
 	}
 	return nil
+}
+
+// cadenceInterval is how often reminders and escalations are checked.
+const cadenceInterval = 10 * time.Second
+
+// runCadence checks update cadences until ctx is done.
+func (a *App) runCadence(ctx context.Context) {
+	t := time.NewTicker(cadenceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			tctx, cancel := context.WithTimeout(ctx, cadenceInterval)
+			if err := a.incidents.Tick(tctx); err != nil && ctx.Err() == nil {
+				a.logger.Error("cadence check", "err", err)
+			}
+			cancel()
+		}
+	}
 }

@@ -148,28 +148,3 @@ func TestLoginRateLimited(t *testing.T) {
 		t.Fatalf("12th attempt got %d, want 429", last)
 	}
 }
-
-func TestSessionCookieTampering(t *testing.T) {
-	s := &sessions{key: []byte(strings.Repeat("x", 32)), now: time.Now}
-	rec := httptest.NewRecorder()
-	s.issue(rec, 42)
-	cookie := rec.Result().Cookies()[0]
-	req := httptest.NewRequest("GET", "/admin/", nil)
-	req.AddCookie(cookie)
-	if got := s.user(req); got != 42 {
-		t.Fatalf("valid cookie: user %d", got)
-	}
-	forged := *cookie
-	forged.Value = strings.Replace(cookie.Value, "42.", "1.", 1)
-	req = httptest.NewRequest("GET", "/admin/", nil)
-	req.AddCookie(&forged)
-	if got := s.user(req); got != 0 {
-		t.Fatalf("forged cookie accepted as user %d", got)
-	}
-	s.now = func() time.Time { return time.Now().Add(sessionTTL + time.Minute) }
-	req = httptest.NewRequest("GET", "/admin/", nil)
-	req.AddCookie(cookie)
-	if got := s.user(req); got != 0 {
-		t.Fatal("expired cookie accepted")
-	}
-}

@@ -120,6 +120,7 @@ func TestPlanSchemaMatchesDocs(t *testing.T) {
 func TestHelpHasExamples(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve"}, {"plan", "lint"}, {"plan", "show"}, {"plan", "schema"}, {"migrate"}, {"user", "add"}, {"version"}, {"config", "dump"},
+		{"incident", "declare"}, {"incident", "show"}, {"message", "approve"}, {"message", "publish"}, {"token", "create"},
 	} {
 		code, out, _ := runCLI(t, append(args, "--help")...)
 		if code != 0 || !strings.Contains(out, "Example") {

@@ -26,6 +26,7 @@ type userAddCmd struct {
 	Username      string `name:"username" required:"" placeholder:"NAME" help:"2 to 64 characters among a-z, 0-9, '.', '_' and '-' (lower-cased)."`
 	Role          string `name:"role" required:"" placeholder:"ROLE" help:"admin, commander, communication, approver, responder or viewer."`
 	Email         string `name:"email" placeholder:"ADDRESS" help:"Contact address of the account holder."`
+	Person        string `name:"person" placeholder:"ID" help:"The plan's team member this account belongs to (team.people[].id); decides which plan roles the user may approve for."`
 	PasswordStdin bool   `name:"password-stdin" help:"Read the password from the first line of standard input instead of generating one."`
 }
 
@@ -35,7 +36,7 @@ once, and must be changed at first sign-in. Passwords have at least 12 character
 
 Examples:
 
-  vigie user add --username alice --role commander --email alice@example.com
+  vigie user add --username marie --role commander --person marie --email marie@cafe-express.fr
   printf '%s\n' "$PASSWORD" | vigie user add --username bob --role viewer --password-stdin`
 }
 
@@ -57,6 +58,7 @@ func (c *userAddCmd) Run(rt *Runtime) error {
 		Username:           c.Username,
 		Email:              c.Email,
 		Role:               role,
+		Person:             c.Person,
 		MustChangePassword: generated,
 	}, password)
 	if errors.Is(err, account.ErrUsernameTaken) {

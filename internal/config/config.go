@@ -28,6 +28,12 @@ type Config struct {
 	BaseURL string
 	// SecretKey signs sessions and encrypts secrets at rest; generated in DataDir when empty.
 	SecretKey string
+	// SMTPURL is the mail relay for team notifications, e.g.
+	// smtp://user:password@mail.example.com:587 (STARTTLS when offered) or
+	// smtps://… for implicit TLS; empty means notifications are only logged.
+	SMTPURL string
+	// SMTPFrom is the sender address of team notifications.
+	SMTPFrom string
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// LogLevel and LogFormat configure logging.

@@ -37,6 +37,8 @@ func keys() []key {
 		mk("database_url", true, func(c *Config) *string { return &c.DatabaseURL }),
 		mk("base_url", false, func(c *Config) *string { return &c.BaseURL }),
 		mk("secret_key", true, func(c *Config) *string { return &c.SecretKey }),
+		mk("smtp_url", true, func(c *Config) *string { return &c.SMTPURL }),
+		mk("smtp_from", false, func(c *Config) *string { return &c.SMTPFrom }),
 		{
 			name: "shutdown_timeout",
 			get:  func(c *Config) string { return c.ShutdownTimeout.String() },
@@ -202,7 +204,7 @@ func (c Config) Dump() string {
 
 // redact hides a secret value; a database URL keeps everything but its password.
 func redact(name, v string) string {
-	if name == "database_url" {
+	if name == "database_url" || name == "smtp_url" {
 		if u, err := url.Parse(v); err == nil && u.Host != "" {
 			if _, has := u.User.Password(); has {
 				u.User = url.UserPassword(u.User.Username(), "redacted")

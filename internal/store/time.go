@@ -57,3 +57,18 @@ func (s timeScanner) parse(v string) error {
 	*s.dst = t.UTC()
 	return nil
 }
+
+// NullTime scans a nullable timestamp column.
+type NullTime struct{ t time.Time }
+
+// Scanner returns the sql.Scanner to pass to Scan.
+func (n *NullTime) Scanner() sql.Scanner { return ScanTime(&n.t) }
+
+// Ptr returns the scanned time, or nil for NULL.
+func (n *NullTime) Ptr() *time.Time {
+	if n.t.IsZero() {
+		return nil
+	}
+	t := n.t
+	return &t
+}

@@ -1,4 +1,7 @@
-package app
+// Package auth authenticates console and API requests: signed session
+// cookies, double-submit CSRF tokens, API tokens, and rate limits for
+// sign-in and public endpoints.
+package auth
 
 import (
 	"crypto/hmac"
@@ -20,32 +23,43 @@ const (
 	sessionTTL    = 12 * time.Hour
 )
 
-// sessions issues and verifies signed session cookies: "userID.expiry.mac".
+// Sessions issues and verifies signed session cookies: "userID.expiry.mac".
 // Nothing is stored server-side; the secret key signs them.
-type sessions struct {
+type Sessions struct {
 	key    []byte
 	secure bool
 	now    func() time.Time
 }
 
-func (s *sessions) mac(payload string) string {
+// NewSessions returns a Sessions signing with key; secure sets the Secure
+// attribute on cookies (when the public URL is https).
+func NewSessions(key []byte, secure bool, now func() time.Time) *Sessions {
+	if now == nil {
+		now = time.Now
+	}
+	return &Sessions{key: key, secure: secure, now: now}
+}
+
+func (s *Sessions) mac(payload string) string {
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte("session:" + payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *sessions) issue(w http.ResponseWriter, userID int64) {
+// Issue sets the session cookie for userID.
+func (s *Sessions) Issue(w http.ResponseWriter, userID int64) {
 	payload := fmt.Sprintf("%d.%d", userID, s.now().Add(sessionTTL).Unix())
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: payload + "." + s.mac(payload), Path: "/admin/",
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: payload + "." + s.mac(payload), Path: "/",
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(sessionTTL.Seconds())})
 }
 
-func (s *sessions) clear(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin/", HttpOnly: true, Secure: s.secure, MaxAge: -1})
+// Clear removes the session cookie.
+func (s *Sessions) Clear(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, MaxAge: -1})
 }
 
-// user returns the signed-in user id, or 0.
-func (s *sessions) user(r *http.Request) int64 {
+// UserID returns the signed-in user id, or 0.
+func (s *Sessions) UserID(r *http.Request) int64 {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return 0
@@ -73,21 +87,22 @@ func (s *sessions) user(r *http.Request) int64 {
 	return id
 }
 
-// csrfToken returns the double-submit token of the request, setting the
+// CSRFToken returns the double-submit token of the request, setting the
 // cookie when absent. Cross-origin POSTs are also refused by
 // http.CrossOriginProtection (Sec-Fetch-Site / Origin checks).
-func (s *sessions) csrfToken(w http.ResponseWriter, r *http.Request) string {
+func (s *Sessions) CSRFToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
 	raw := make([]byte, 24)
 	_, _ = rand.Read(raw)
 	tok := base64.RawURLEncoding.EncodeToString(raw)
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/admin/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 	return tok
 }
 
-func (s *sessions) checkCSRF(r *http.Request) bool {
+// CheckCSRF reports whether the form's csrf field matches the cookie.
+func (s *Sessions) CheckCSRF(r *http.Request) bool {
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || len(c.Value) < 32 {
 		return false
@@ -95,8 +110,8 @@ func (s *sessions) checkCSRF(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) == 1
 }
 
-// limiter is a fixed-window counter per key, bounded in size.
-type limiter struct {
+// Limiter is a fixed-window counter per key, bounded in size.
+type Limiter struct {
 	mu     sync.Mutex
 	max    int
 	window time.Duration
@@ -111,12 +126,16 @@ type window struct {
 
 const limiterMaxKeys = 10000
 
-func newLimiter(max int, per time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: per, now: now, hits: map[string]*window{}}
+// NewLimiter allows max hits per key in each window of length per.
+func NewLimiter(max int, per time.Duration, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{max: max, window: per, now: now, hits: map[string]*window{}}
 }
 
-// allow counts one hit for key and reports whether it is within the limit.
-func (l *limiter) allow(key string) bool {
+// Allow counts one hit for key and reports whether it is within the limit.
+func (l *Limiter) Allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()

@@ -1,0 +1,26 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/vigie-hq/vigie/internal/channel/email"
+	"github.com/vigie-hq/vigie/internal/incident"
+)
+
+// teamNotifier pages the crisis team until the delivery engine exists: it
+// logs every notification and e-mails it when an SMTP relay is configured
+// and the person has an e-mail address. Drill notifications are marked.
+type teamNotifier struct {
+	logger *slog.Logger
+	mail   *email.Sender
+}
+
+func (n *teamNotifier) NotifyTeam(ctx context.Context, msg incident.Notification) error {
+	n.logger.Info("team notification", "incident", msg.IncidentID, "person", msg.Person.ID, "role", msg.Role, "subject", msg.Subject, "drill", msg.Drill)
+	addr := msg.Person.Contact["email"]
+	if n.mail == nil || addr == "" {
+		return nil
+	}
+	return n.mail.Send(ctx, email.Mail{To: addr, Subject: msg.Subject, Body: msg.Body})
+}
