@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,16 +10,28 @@ import (
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
 
+// latestSchema is the schema version this binary migrates to.
+func latestSchema(t *testing.T) int64 {
+	t.Helper()
+	db := storetest.OpenSQLite(t, false)
+	_, latest, err := db.SchemaVersion(t.Context())
+	if err != nil || latest < 1 {
+		t.Fatalf("latest schema: %d %v", latest, err)
+	}
+	return latest
+}
+
 func TestMigrateSQLite(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
+	n := latestSchema(t)
 	steps := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "--status"}, "schema at version 0, this binary expects 1 (sqlite): 1 migration(s) pending"},
-		{[]string{"migrate"}, "schema at version 1 (sqlite)"},
-		{[]string{"migrate"}, "schema at version 1 (sqlite)"},
-		{[]string{"migrate", "--status"}, "schema at version 1, this binary expects 1 (sqlite): up to date"},
+		{[]string{"migrate", "--status"}, fmt.Sprintf("schema at version 0, this binary expects %d (sqlite): %d migration(s) pending", n, n)},
+		{[]string{"migrate"}, fmt.Sprintf("schema at version %d (sqlite)", n)},
+		{[]string{"migrate"}, fmt.Sprintf("schema at version %d (sqlite)", n)},
+		{[]string{"migrate", "--status"}, fmt.Sprintf("schema at version %d, this binary expects %d (sqlite): up to date", n, n)},
 	}
 	for _, st := range steps {
 		code, out, errs := runStdin(t, "", append(st.args, "--data", data)...)
@@ -38,7 +51,7 @@ func TestMigrateSQLite(t *testing.T) {
 	db.Close()
 	for _, args := range [][]string{{"migrate"}, {"user", "list"}} {
 		code, _, errs := runStdin(t, "", append(args, "--data", data)...)
-		if code == 0 || !strings.Contains(errs, "database schema version 99 is newer than this binary (1): upgrade vigie") {
+		if code == 0 || !strings.Contains(errs, fmt.Sprintf("database schema version 99 is newer than this binary (%d): upgrade vigie", n)) {
 			t.Errorf("%v on a newer schema: exit %d, stderr %s", args, code, errs)
 		}
 	}
@@ -55,7 +68,7 @@ func TestMigratePostgres(t *testing.T) {
 		t.Errorf("user list on an unmigrated PostgreSQL: exit %d, stderr %s", code, errs)
 	}
 	code, out, errs := runStdin(t, "", "migrate", "--database", url)
-	if code != 0 || !strings.Contains(out, "schema at version 1 (postgres)") {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("schema at version %d (postgres)", latestSchema(t))) {
 		t.Fatalf("migrate: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	if code, _, errs := runStdin(t, "", "user", "add", "--database", url, "--username", "pat", "--role", "viewer"); code != 0 {
