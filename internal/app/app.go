@@ -4,6 +4,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -22,7 +25,9 @@ import (
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
+	"github.com/vigie-hq/vigie/internal/userreport"
 )
 
 // App is a running Vigie instance.
@@ -37,6 +42,7 @@ type App struct {
 	pages     *template.Template
 	incidents *incident.Service
 	api       *api.Server
+	status    *statuspage.Server
 	sessions  *auth.Sessions
 	// loginLimit bounds console sign-in attempts per client address.
 	loginLimit *auth.Limiter
@@ -87,6 +93,20 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		notifier.mail = sender
 	}
 	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
+	reports := userreport.NewStore(db, now)
+	reportLimit := auth.NewLimiter(20, time.Minute, now)
+	a.status = statuspage.New(statuspage.Options{
+		Source:     a.incidents,
+		Reports:    reports,
+		Plan:       a.Plan,
+		Events:     a.incidents.Hub(),
+		BaseURL:    cfg.PublicURL(),
+		Logger:     logger,
+		Now:        now,
+		ClientKey:  clientKey([]byte(cfg.SecretKey)),
+		Allow:      func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
+		MaxStreams: 20000,
+	})
 	a.api = &api.Server{
 		Auth:      &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
 		Incidents: a.incidents,
@@ -101,6 +121,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		}
 		logger.Error("configured plan rejected; serving the last stored version", "err", err, "plan_hash", stored.Hash())
 		a.plan = stored
+	}
+	if err := a.status.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
 	}
 	return a, nil
 }
@@ -123,7 +146,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(a.started, a.now))
 	mux.HandleFunc("GET /readyz", handleReadyz(a.db, string(a.db.Dialect())))
-	mux.HandleFunc("GET /{$}", a.handleHome)
+	a.status.Routes(mux)
 	mux.HandleFunc("GET /admin/{$}", a.handleAdmin)
 	mux.HandleFunc("GET /admin/login", a.handleLoginForm)
 	cop := http.NewCrossOriginProtection()
@@ -159,6 +182,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.runCadence(workers) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.status.Run(workers) }()
 	// Background jobs stop after HTTP has drained (deferred calls run last).
 	defer func() { stopWorkers(); wg.Wait() }()
 	if ready != nil {
@@ -200,5 +225,15 @@ func (a *App) runCadence(ctx context.Context) {
 			}
 			cancel()
 		}
+	}
+}
+
+// clientKey identifies a visitor for report deduplication without storing
+// their address: an HMAC of address and user agent under the secret key.
+func clientKey(secret []byte) func(r *http.Request) string {
+	return func(r *http.Request) string {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte("report\x00" + auth.ClientIP(r) + "\x00" + r.UserAgent()))
+		return hex.EncodeToString(m.Sum(nil)[:16])
 	}
 }

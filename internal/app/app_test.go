@@ -63,9 +63,9 @@ func TestHomeLanguageAndContent(t *testing.T) {
 	if !strings.Contains(en, `lang="en"`) || !strings.Contains(en, "Frequently asked questions") {
 		t.Fatalf("English page:\n%.400s", en)
 	}
-	_, forced := get(t, c, srv.URL+"/?lang=en", "Accept-Language", "fr")
+	_, forced := get(t, c, srv.URL+"/en/", "Accept-Language", "fr")
 	if !strings.Contains(forced, `lang="en"`) {
-		t.Error("?lang=en ignored")
+		t.Error("/en/ is not English")
 	}
 }
 

@@ -77,6 +77,9 @@ func (a *App) ReloadPlan(ctx context.Context, actor string) error {
 	a.mu.Lock()
 	a.plan = p
 	a.mu.Unlock()
+	if a.status != nil {
+		a.status.Trigger()
+	}
 	a.logger.Info("plan loaded", "source", source, "hash", v.Hash, "new_version", created, "warnings", len(diags.Warnings()))
 	return nil
 }

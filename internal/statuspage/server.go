@@ -1,0 +1,464 @@
+package statuspage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/plan"
+)
+
+// ReportSink records visitors' problem reports.
+type ReportSink interface {
+	ReportCounter
+	// Add records a report; false means the same client already reported
+	// this dependency recently and nothing was added.
+	Add(ctx context.Context, dependency, category, client string) (bool, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	Source  Source
+	Reports ReportSink
+	Plan    func() *plan.Plan
+	// Events are the crisis room's live events; any event triggers a rebuild.
+	Events  *incident.Hub
+	BaseURL string
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// ClientKey turns a request into an opaque client identifier for report
+	// deduplication (an HMAC of address and user agent, never stored raw).
+	ClientKey func(r *http.Request) string
+	// Allow rate-limits public POSTs per client address.
+	Allow func(r *http.Request) bool
+	// MaxStreams bounds concurrent live-update connections.
+	MaxStreams int
+}
+
+// Server serves the public status page from in-memory snapshots.
+type Server struct {
+	o       Options
+	current atomic.Pointer[Snapshot]
+	version atomic.Int64
+	last    *model
+	lastMu  sync.Mutex
+	kick    chan struct{}
+	subsMu  sync.Mutex
+	subs    map[chan struct{}]struct{}
+	streams atomic.Int64
+}
+
+// New returns a Server; call Refresh once before serving and Run to keep
+// snapshots current.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxStreams == 0 {
+		o.MaxStreams = 20000
+	}
+	return &Server{o: o, kick: make(chan struct{}, 1), subs: map[chan struct{}]struct{}{}}
+}
+
+// Snapshot returns the snapshot being served.
+func (s *Server) Snapshot() *Snapshot { return s.current.Load() }
+
+// Trigger asks for a rebuild soon (coalesced).
+func (s *Server) Trigger() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Refresh builds a new snapshot now. When the source fails and an earlier
+// model exists, the page is re-rendered from it and marked stale, so
+// visitors see the last known state and when it was last updated.
+func (s *Server) Refresh(ctx context.Context) error {
+	p := s.o.Plan()
+	m, err := buildModel(ctx, s.o.Source, s.o.Reports, p, s.o.Now())
+	stale := false
+	if err != nil {
+		s.lastMu.Lock()
+		last := s.last
+		s.lastMu.Unlock()
+		if last == nil {
+			return err
+		}
+		s.o.Logger.Warn("status page: source unavailable, serving the last known state", "err", err, "built", last.Built)
+		if cur := s.current.Load(); cur != nil && cur.Stale {
+			return err
+		}
+		m, stale = last, true
+	} else {
+		s.lastMu.Lock()
+		s.last = m
+		s.lastMu.Unlock()
+	}
+	snap, rerr := s.render(m, stale)
+	if rerr != nil {
+		return rerr
+	}
+	s.current.Store(snap)
+	s.broadcast()
+	return err
+}
+
+func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
+	p := m.Plan
+	base := strings.TrimRight(s.o.BaseURL, "/")
+	langs := append([]string{p.Organisation.DefaultLanguage}, without(p.Organisation.Languages, p.Organisation.DefaultLanguage)...)
+	snap := &Snapshot{Version: s.version.Add(1), Built: m.Built, Stale: stale, entries: map[string]*entry{}, live: map[string][]byte{}, langs: langs}
+	css, _ := files.ReadFile("assets/style.css")
+	add := func(path string, body []byte, ctype, cache string) error {
+		e, err := newEntry(body, ctype, cache)
+		if err != nil {
+			return err
+		}
+		snap.entries[path] = e
+		return nil
+	}
+	for _, lang := range langs {
+		faq := faqFor(p, lang)
+		page, err := m.renderPage(lang, faq, string(css), stale)
+		if err != nil {
+			return nil, err
+		}
+		if err := add("/"+lang+"/", page, "text/html; charset=utf-8", cacheDynamic); err != nil {
+			return nil, err
+		}
+		live, err := m.renderLive(lang, faq, stale)
+		if err != nil {
+			return nil, err
+		}
+		snap.live[lang] = live
+	}
+	docs, err := m.v2Documents(langs[0], base)
+	if err != nil {
+		return nil, err
+	}
+	for name, body := range docs {
+		if err := add("/api/v2/"+name, body, "application/json; charset=utf-8", cacheDynamic); err != nil {
+			return nil, err
+		}
+	}
+	rssBody, err := m.rssFeed(langs[0], base)
+	if err != nil {
+		return nil, err
+	}
+	atomBody, err := m.atom(langs[0], base)
+	if err != nil {
+		return nil, err
+	}
+	for path, e := range map[string]struct {
+		body  []byte
+		ctype string
+	}{
+		"/history.rss":  {rssBody, "application/rss+xml; charset=utf-8"},
+		"/history.atom": {atomBody, "application/atom+xml; charset=utf-8"},
+		"/badge.svg":    {m.badge(langs[0]), "image/svg+xml"},
+	} {
+		if err := add(path, e.body, e.ctype, cacheDynamic); err != nil {
+			return nil, err
+		}
+	}
+	js, _ := files.ReadFile("assets/live.js")
+	if err := add("/assets/live.js", js, "text/javascript; charset=utf-8", cacheAsset); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func without(list []string, v string) []string {
+	var out []string
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// refreshInterval rebuilds even without events, so that relative figures
+// (reports in the last 30 minutes, today's bar) stay current.
+const refreshInterval = 30 * time.Second
+
+// Run keeps the snapshot current until ctx is done: a crisis-room event or
+// a Trigger rebuilds it within about 50 ms, and it is rebuilt every 30 s
+// anyway.
+func (s *Server) Run(ctx context.Context) {
+	var events <-chan incident.Event
+	if s.o.Events != nil {
+		ch, stop := s.o.Events.Subscribe()
+		defer stop()
+		events = ch
+	}
+	tick := time.NewTicker(refreshInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-events:
+		case <-s.kick:
+		case <-tick.C:
+		}
+		// Coalesce bursts (a declaration emits a dozen events).
+		timer := time.NewTimer(50 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case <-events:
+			case <-s.kick:
+			case <-timer.C:
+				break drain
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			}
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := s.Refresh(rctx); err != nil && ctx.Err() == nil {
+			s.o.Logger.Error("status page refresh", "err", err)
+		}
+		cancel()
+	}
+}
+
+func (s *Server) broadcast() {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// pickLang returns the snapshot language for a request's Accept-Language.
+func (snap *Snapshot) pickLang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		for _, l := range snap.langs {
+			if l == base {
+				return l
+			}
+		}
+	}
+	return snap.langs[0]
+}
+
+// Routes registers the public site on mux. Pages exist per language of the
+// plan at that time (/fr/, /en/); a language added later by a plan reload
+// gets its URL at the next start, and is served at / meanwhile.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.handleRoot)
+	for _, lang := range s.o.Plan().Organisation.Languages {
+		mux.HandleFunc("GET /"+lang+"/{$}", s.handleStatic)
+	}
+	mux.HandleFunc("GET /api/v2/", s.handleStatic)
+	mux.HandleFunc("GET /history.rss", s.handleStatic)
+	mux.HandleFunc("GET /history.atom", s.handleStatic)
+	mux.HandleFunc("GET /badge.svg", s.handleStatic)
+	mux.HandleFunc("GET /assets/", s.handleStatic)
+	mux.HandleFunc("GET /events", s.handleEvents)
+	mux.HandleFunc("POST /report", s.handleReport)
+}
+
+func (s *Server) unavailable(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, "status page is starting", http.StatusServiceUnavailable)
+}
+
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	h.Set("Referrer-Policy", "no-referrer")
+}
+
+func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
+	snap := s.current.Load()
+	if snap == nil {
+		s.unavailable(w)
+		return
+	}
+	e := snap.entries["/"+snap.pickLang(r)+"/"]
+	securityHeaders(w)
+	w.Header().Set("Content-Language", snap.pickLang(r))
+	serve(w, r, e, "Accept-Language")
+}
+
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
+	snap := s.current.Load()
+	if snap == nil {
+		s.unavailable(w)
+		return
+	}
+	e, ok := snap.entries[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.HasPrefix(e.ctype, "text/html") {
+		securityHeaders(w)
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/v2/") || r.URL.Path == "/badge.svg" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}
+	serve(w, r, e, "")
+}
+
+// heartbeat keeps idle live connections open through proxies.
+const heartbeat = 25 * time.Second
+
+// handleEvents streams snapshot changes as Server-Sent Events: each event
+// carries the live region's HTML in the requested language. A client
+// reconnecting with an older Last-Event-ID gets the current state at once.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	if s.streams.Add(1) > int64(s.o.MaxStreams) {
+		s.streams.Add(-1)
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "too many live connections; the page still refreshes itself", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.streams.Add(-1)
+	snap := s.current.Load()
+	if snap == nil {
+		s.unavailable(w)
+		return
+	}
+	lang := r.URL.Query().Get("lang")
+	if _, ok := snap.live[lang]; !ok {
+		lang = snap.langs[0]
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	ch := make(chan struct{}, 1)
+	s.subsMu.Lock()
+	s.subs[ch] = struct{}{}
+	s.subsMu.Unlock()
+	defer func() {
+		s.subsMu.Lock()
+		delete(s.subs, ch)
+		s.subsMu.Unlock()
+	}()
+	fmt.Fprintf(w, "retry: 3000\n\n")
+	sent := r.Header.Get("Last-Event-ID")
+	send := func(snap *Snapshot) bool {
+		id := fmt.Sprint(snap.Version)
+		if id == sent {
+			return true
+		}
+		data, _ := json.Marshal(map[string]any{"version": snap.Version, "built": snap.Built.UTC(), "stale": snap.Stale, "html": string(snap.live[lang])})
+		if _, err := fmt.Fprintf(w, "id: %s\nevent: update\ndata: %s\n\n", id, data); err != nil {
+			return false
+		}
+		sent = id
+		return true
+	}
+	if sent != "" && !send(snap) {
+		return
+	}
+	flusher.Flush()
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ch:
+			if !send(s.current.Load()) {
+				return
+			}
+			flusher.Flush()
+		case <-t.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+var categories = map[string]bool{"": true, "send": true, "receive": true, "connect": true, "calls": true}
+
+// handleReport records "I have a problem with …" from the page (form post,
+// answered with a redirect) or from scripts (Accept: application/json).
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	reply := func(code int, msg string) {
+		if wantJSON {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(code)
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": code < 300, "message": msg})
+			return
+		}
+		http.Error(w, msg, code)
+	}
+	if err := r.ParseForm(); err != nil {
+		reply(http.StatusBadRequest, "malformed form")
+		return
+	}
+	if s.o.Allow != nil && !s.o.Allow(r) {
+		w.Header().Set("Retry-After", "60")
+		reply(http.StatusTooManyRequests, "too many reports from your address; try again in a minute")
+		return
+	}
+	dep, cat, lang := r.PostFormValue("dependency"), r.PostFormValue("category"), r.PostFormValue("lang")
+	p := s.o.Plan()
+	if p.Dependency(dep) == nil {
+		reply(http.StatusUnprocessableEntity, fmt.Sprintf("unknown dependency %q", dep))
+		return
+	}
+	if !categories[cat] {
+		reply(http.StatusUnprocessableEntity, fmt.Sprintf("unknown category %q (send, receive, connect, calls)", cat))
+		return
+	}
+	if !containsStr(p.Organisation.Languages, lang) {
+		lang = p.Organisation.DefaultLanguage
+	}
+	// The honeypot field is invisible to people; bots fill it. Answer as if
+	// accepted so they learn nothing.
+	if r.PostFormValue("website") == "" && s.o.Reports != nil {
+		client := ""
+		if s.o.ClientKey != nil {
+			client = s.o.ClientKey(r)
+		}
+		added, err := s.o.Reports.Add(r.Context(), dep, cat, client)
+		if err != nil {
+			s.o.Logger.Error("record problem report", "err", err)
+			reply(http.StatusServiceUnavailable, "could not record your report; please try again")
+			return
+		}
+		if added {
+			s.Trigger()
+		}
+	}
+	if wantJSON {
+		reply(http.StatusAccepted, "recorded")
+		return
+	}
+	http.Redirect(w, r, "/"+lang+"/#reported", http.StatusSeeOther)
+}
