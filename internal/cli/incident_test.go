@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -70,5 +71,25 @@ func TestIncidentCommandsTwoPersonRule(t *testing.T) {
 	code, out, _ = runIn(t, "", "token", "create", "--data", data, "--user", "marie", "--scope", "write")
 	if code != 0 || !regexp.MustCompile(`vigie_[A-Za-z0-9_-]{40,}`).MatchString(out) {
 		t.Fatalf("token create: %d %s", code, out)
+	}
+}
+
+func TestStatuspageExport(t *testing.T) {
+	dir := t.TempDir()
+	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "public")
+	if code, _, errw := runIn(t, "", "incident", "declare", "--data", data, "--scenario", "whatsapp-outage", "--auto-publish"); code != 0 {
+		t.Fatalf("declare: %s", errw)
+	}
+	code, stdout, errw := runIn(t, "", "statuspage", "export", out, "--data", data, "--base-url", "https://status.example")
+	if code != 0 || !strings.Contains(stdout, "wrote") {
+		t.Fatalf("export: %d %s %s", code, stdout, errw)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil || !strings.Contains(string(page), "WhatsApp rencontre une panne") {
+		t.Fatalf("exported page: %v", err)
+	}
+	rss, _ := os.ReadFile(filepath.Join(out, "history.rss"))
+	if !strings.Contains(string(rss), "https://status.example/") {
+		t.Fatalf("feed does not use --base-url:\n%s", rss)
 	}
 }

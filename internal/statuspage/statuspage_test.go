@@ -379,3 +379,26 @@ func TestReportAProblem(t *testing.T) {
 	_, body := get(t, f.url+"/fr/")
 	t.Fatalf("page does not count 2 reports:\n%s", body)
 }
+
+func TestExportWritesTheSite(t *testing.T) {
+	f := newFixture(t)
+	f.outage(t)
+	dir := t.TempDir()
+	n, err := f.page.Snapshot().WriteDir(dir)
+	if err != nil || n == 0 {
+		t.Fatalf("export: %d %v", n, err)
+	}
+	for _, rel := range []string{"index.html", "index.html.gz", "index.html.br", "fr/index.html", "en/index.html", "api/v2/summary.json", "api/v2/incidents/unresolved.json", "history.rss", "assets/live.js", "badge.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, rel)); err != nil {
+			t.Errorf("export lacks %s", rel)
+		}
+	}
+	live, _, _ := f.page.Snapshot().Body("/api/v2/summary.json")
+	exported, _ := os.ReadFile(filepath.Join(dir, "api/v2/summary.json"))
+	if string(live) != string(exported) {
+		t.Error("exported summary differs from the served one")
+	}
+	if n, err := f.page.Snapshot().WriteDir(dir); err != nil || n != 0 {
+		t.Errorf("second export rewrote %d files (%v)", n, err)
+	}
+}
