@@ -102,6 +102,8 @@ type Event struct {
 	Actor      string         `json:"actor"`
 	Kind       string         `json:"kind"`
 	Payload    map[string]any `json:"payload"`
+	// Remote marks an event relayed from another process (see RunBridge).
+	Remote bool `json:"-"`
 }
 
 // Timeline event kinds.
@@ -125,6 +127,9 @@ const (
 	EventTacticalReport   = "tactical_report"
 	EventNote             = "note"
 	EventSignal           = "signal"
+	// EventResync is published locally after the cross-process relay
+	// reconnected: listeners should reload what they show.
+	EventResync = "resync"
 )
 
 // Actor is who does something: a console or API user, the CLI, or Vigie itself.

@@ -29,7 +29,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("store: open postgres at %s: %w", where, err)
 	}
-	return &DB{sql: sqldb, dialect: Postgres}, nil
+	return &DB{sql: sqldb, dialect: Postgres, url: rawURL}, nil
 }
 
 // postgresHost returns the host[:port] of a database URL, for messages.

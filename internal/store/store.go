@@ -45,6 +45,8 @@ type Options struct {
 
 // DB is an open Vigie database. It is safe for concurrent use.
 type DB struct {
+	// url is kept for the dedicated LISTEN connection (PostgreSQL only).
+	url      string
 	sql      *sql.DB
 	dialect  Dialect
 	logger   *slog.Logger
