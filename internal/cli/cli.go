@@ -52,6 +52,7 @@ type root struct {
 	Statuspage statuspageCmd `cmd:"" name:"statuspage" help:"Export the public status page as static files."`
 	Config     configCmd     `cmd:"" help:"Inspect the effective configuration."`
 	Version    versionCmd    `cmd:"" help:"Print the version of this binary."`
+	Nlp        nlpCmd        `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
 }
 
 // ExitError carries a process exit code without printing anything more.

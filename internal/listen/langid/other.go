@@ -1,0 +1,123 @@
+package langid
+
+// otherTrain and otherTest are sentences we wrote ourselves in Spanish,
+// German, Italian, Portuguese and Dutch (short, post-like, some about
+// outages) so that the model has an "other" class for Latin-script text.
+// Posts in other scripts are caught by a rule, not by the model.
+var otherTrain = []string{
+	// es
+	"WhatsApp no funciona desde esta mañana, qué desastre",
+	"¿Alguien más tiene problemas con WhatsApp? No me llegan los mensajes",
+	"Hoy vamos a la playa con mis amigos, hace un calor increíble",
+	"No puedo enviar fotos, se queda cargando todo el rato",
+	"Gracias por la información, muy amables como siempre",
+	"La tienda está cerrada los domingos pero abrimos el lunes temprano",
+	"Me encanta este café, lo recomiendo a todo el mundo",
+	"El pedido llegó tarde y frío, nunca más pido aquí",
+	"Qué pasa con la aplicación? Otra vez caída",
+	"Buenos días a todos, que tengan una semana estupenda",
+	"Estoy harto de esperar, llevo dos horas sin respuesta",
+	"¿Cuándo vuelve a funcionar el servicio de mensajería?",
+	"Mi hermano dice que hackearon todas las cuentas",
+	"Feliz cumpleaños mamá, te quiero mucho",
+	"El partido de anoche fue buenísimo, qué golazo",
+	// de
+	"WhatsApp geht schon wieder nicht, was ist da los?",
+	"Ich kann keine Nachrichten mehr schicken, total nervig",
+	"Guten Morgen! Heute gibt es frische Brötchen im Laden",
+	"Danke für die schnelle Antwort, sehr freundlich",
+	"Die Bestellung ist immer noch nicht angekommen",
+	"Wir haben heute geschlossen, morgen sind wir wieder für euch da",
+	"Das ist wirklich eine Frechheit, ich warte seit Stunden",
+	"Weiß jemand, wann der Dienst wieder funktioniert?",
+	"Schönes Wochenende euch allen und bis bald",
+	"Mein Handy zeigt nur noch Fehlermeldungen an",
+	"Ich glaube, die Server wurden gehackt",
+	"Der Kaffee hier ist einfach der beste in der ganzen Stadt",
+	"Warum antwortet niemand auf meine Fragen?",
+	"Heute Abend gehen wir ins Kino, kommst du mit?",
+	"Vielen Dank für eure Geduld während der Störung",
+	// it
+	"WhatsApp non funziona da stamattina, che disastro",
+	"Qualcuno sa quando torna a funzionare il servizio?",
+	"Buongiorno a tutti, oggi offerta speciale sui cornetti",
+	"Grazie mille per la risposta veloce, siete gentilissimi",
+	"L'ordine non è ancora arrivato, sono molto deluso",
+	"Non riesco a inviare i messaggi, continua a caricare",
+	"Stasera pizza con gli amici, non vedo l'ora",
+	"Dicono che hanno rubato tutti i dati degli utenti",
+	"Che bella giornata, andiamo al mare",
+	"Il negozio resta chiuso per ferie fino a lunedì",
+	"Sono stufo di aspettare, nessuno risponde mai",
+	"Ragazzi ma anche a voi WhatsApp non va?",
+	"Il caffè di questo bar è davvero ottimo",
+	"Auguri di buon compleanno, ti voglio bene",
+	"Perché l'applicazione si blocca sempre?",
+	// pt
+	"O WhatsApp caiu de novo, ninguém consegue mandar mensagem",
+	"Bom dia pessoal, hoje tem promoção na loja",
+	"Obrigado pela resposta rápida, vocês são ótimos",
+	"Meu pedido ainda não chegou, estou esperando há horas",
+	"Alguém sabe quando o aplicativo volta a funcionar?",
+	"Que saudade da minha família, volto para casa amanhã",
+	"Não aguento mais esse serviço, sempre com problemas",
+	"Disseram que todas as contas foram invadidas",
+	"Vamos à praia no fim de semana, quem vem junto?",
+	"A loja fica fechada aos domingos",
+	"Estou muito feliz com o atendimento, recomendo",
+	"Por que ninguém responde minhas mensagens?",
+	"Parabéns pelo aniversário, muitas felicidades",
+	"O café estava frio e a entrega atrasou muito",
+	"Gente, o WhatsApp de vocês também parou?",
+	// nl
+	"WhatsApp werkt alweer niet, wat is er aan de hand?",
+	"Goedemorgen allemaal, vandaag verse broodjes in de winkel",
+	"Bedankt voor het snelle antwoord, heel vriendelijk",
+	"Mijn bestelling is nog steeds niet aangekomen",
+	"Weet iemand wanneer de dienst weer werkt?",
+	"Ik kan geen berichten meer versturen, heel irritant",
+	"We zijn morgen weer gewoon open, tot dan",
+	"Ze zeggen dat alle accounts gehackt zijn",
+	"Fijn weekend iedereen en tot snel",
+	"Waarom reageert niemand op mijn vragen?",
+	"De koffie hier is echt heerlijk",
+	"Vanavond gaan we naar de film, ga je mee?",
+	"Ik ben het wachten echt zat, al twee uur niks",
+	"Gefeliciteerd met je verjaardag, veel liefs",
+	"Heeft iemand anders ook problemen met de app?",
+}
+
+var otherTest = []string{
+	"No me funciona WhatsApp desde ayer, alguien sabe algo?",
+	"Muchas gracias por todo, sois los mejores",
+	"Ich warte seit zwei Stunden auf meine Lieferung",
+	"Kann mir bitte jemand helfen? Die App stürzt ab",
+	"Non capisco perché il servizio è sempre lento",
+	"Oggi il negozio apre alle dieci",
+	"Não consigo entrar na minha conta desde ontem",
+	"Que dia lindo, vamos passear no parque",
+	"Mijn telefoon doet raar sinds de update",
+	"Ik heb vandaag heerlijk gegeten bij jullie",
+	"El servicio técnico no contesta nunca, qué vergüenza",
+	"Heute ist das Wetter wirklich wunderschön",
+}
+
+// domainFR and domainEN are outage posts we wrote ourselves: the tweets we
+// train on rarely speak of apps being down.
+var domainFR = []string{
+	"#WhatsAppDown ça marche plus !!!", "whatsapp marche pas depuis ce matin", "ca marche pa chez vous ?",
+	"qd est-ce que ça revient svp", "impossible d'envoyer un message", "vous êtes ouverts aujourd'hui ?",
+	"j'ai passé commande sur whatsapp, elle est prise en compte ?", "c'est abusé, toujours en panne",
+	"encore une panne, super", "je peux commander par sms ?", "merci pour l'info", "c'est nul",
+	"la livraison est maintenue ?", "mes messages partent pas", "tjrs rien", "bon courage à l'équipe",
+	"j'ai été débité deux fois", "il paraît que whatsapp a été piraté", "on dit que vous fermez",
+}
+
+var domainEN = []string{
+	"#WhatsAppDown not working again!!!", "whatsapp is down since this morning", "is it down for you too?",
+	"when will it be back up?", "can't send any messages", "are you open today?", "so annoying",
+	"I ordered on whatsapp, did you get it?", "still broken, great job", "can I order by text instead?",
+	"thanks for the update", "this is useless", "is delivery still on?", "my messages won't go through",
+	"still nothing", "good luck to the team", "I was charged twice", "heard whatsapp got hacked",
+	"people say you're closing down",
+}

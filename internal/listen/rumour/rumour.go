@@ -1,0 +1,153 @@
+// Package rumour flags posts that state an unverified, rumour-like claim
+// ("BREAKING: …", "apparently …", "il paraît que …") and matches posts to
+// the plan's rumour library. The classifier is a logistic regression over
+// hashed words and bigrams plus language-independent cue features, so
+// that what it learns from English news rumours (PHEME) carries over to
+// French posts through the cues.
+package rumour
+
+import (
+	"github.com/vigie-hq/vigie/internal/listen/linear"
+	"github.com/vigie-hq/vigie/internal/listen/textutil"
+)
+
+// Labels are the classes, in model order.
+var Labels = []string{"non_rumour", "rumour"}
+
+// Bits is the size of the hashed feature space.
+const Bits = 16
+
+// NDense is the number of cue features.
+const NDense = 10
+
+const (
+	nsWord   = 'r'
+	nsBigram = 'R'
+)
+
+// Cue lists (ours), folded. Each list feeds one dense feature in both
+// languages.
+var (
+	hedges   = set("apparently", "reportedly", "allegedly", "rumour", "rumours", "rumor", "rumors", "unconfirmed", "possibly", "maybe", "might", "may", "could", "seems", "supposedly", "heard", "hearing", "claims", "claim", "believed", "paraît", "parait", "apparemment", "rumeur", "rumeurs", "selon", "aurait", "auraient", "serait", "seraient", "peut-etre", "semble", "entendu", "dit", "disent", "dirait", "soi-disant", "pretend")
+	breaking = set("breaking", "urgent", "alert", "alerte", "just", "now", "live", "developing", "exclusive", "exclusif", "flash")
+	reports  = set("reports", "report", "reported", "says", "said", "sources", "source", "according", "confirmed", "confirms", "media", "police", "officials", "witnesses", "journalist", "medias", "annonce", "confirme", "temoins", "officiel", "info", "infos")
+	leaks    = set("hacked", "hack", "leaked", "leak", "stolen", "closing", "shutting", "bankrupt", "paid", "charge", "charged", "fake", "scam", "pirate", "piratage", "fuite", "fuite", "vole", "voles", "ferme", "fermer", "faillite", "payant", "arnaque", "debite", "virus", "fin")
+	firstP   = set("i", "me", "my", "i'm", "im", "we", "je", "j'", "moi", "mon", "ma", "mes", "nous", "on")
+	opinion  = set("think", "feel", "love", "hate", "hope", "pray", "thoughts", "prayers", "sad", "rip", "pense", "crois", "espere", "aime", "triste", "courage", "merci", "thanks", "thank")
+)
+
+func set(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[textutil.FoldString(w)] = true
+	}
+	return m
+}
+
+// Model is the rumour classifier.
+type Model struct {
+	Lin       *linear.Model
+	Threshold float32 // P(rumour) at or above which a post is a rumour
+}
+
+// Scratch holds reusable buffers; one per goroutine.
+type Scratch struct {
+	Feats []uint32
+	Dense [NDense]float32
+	first string
+}
+
+// Extract fills s with the features of toks.
+func Extract(toks []textutil.Token, s *Scratch) {
+	f := s.Feats[:0]
+	d := &s.Dense
+	*d = [NDense]float32{}
+	s.first = ""
+	var prev uint32
+	hasPrev := false
+	words := 0
+	for i := range toks {
+		t := &toks[i]
+		switch t.Kind {
+		case textutil.URL:
+			d[5] = 1
+			hasPrev = false
+			continue
+		case textutil.Number:
+			d[6] = 1
+		case textutil.Punct:
+			if t.Raw[0] == '?' {
+				d[7] = 1
+			}
+			if t.Raw[0] == '!' {
+				d[8] = 1
+			}
+			hasPrev = false
+			continue
+		case textutil.Word, textutil.Hashtag:
+		default:
+			hasPrev = false
+			continue
+		}
+		w := string(t.Fold)
+		words++
+		note := func(k int) {
+			d[k] = 1
+			if s.first == "" {
+				s.first = t.Raw
+			}
+		}
+		switch {
+		case hedges[w]:
+			note(0)
+		case breaking[w] || t.Caps && w == "breaking":
+			note(1)
+		case reports[w]:
+			d[2] = 1
+		case leaks[w]:
+			note(3)
+		}
+		if firstP[w] || opinion[w] {
+			d[4] = 1
+		}
+		if t.Kind == textutil.Word && len(t.Fold) > 0 {
+			h := textutil.Hash(nsWord, t.Fold)
+			f = append(f, h)
+			if hasPrev {
+				f = append(f, textutil.Mix(prev, h)^nsBigram)
+			}
+			prev, hasPrev = h, true
+		}
+	}
+	d[9] = float32(min(words, 30)) / 30
+	s.Feats = f
+}
+
+// Result is a rumour decision.
+type Result struct {
+	Label  string
+	Score  float32 // P(rumour) for "rumour", 1-P(rumour) otherwise
+	P      float32
+	Reason string
+}
+
+// Classify labels toks.
+func (m *Model) Classify(toks []textutil.Token, s *Scratch) Result {
+	Extract(toks, s)
+	var p [2]float32
+	m.Lin.Probs(s.Feats, s.Dense[:], p[:])
+	r := Result{P: p[1]}
+	if p[1] >= m.Threshold {
+		r.Label, r.Score = "rumour", p[1]
+		r.Reason = "unverified claim"
+		if s.first != "" {
+			r.Reason += " (cue \"" + s.first + "\")"
+		}
+	} else {
+		r.Label, r.Score, r.Reason = "non_rumour", 1-p[1], "no rumour cue"
+		if s.Dense[4] == 1 {
+			r.Reason = "opinion or personal post"
+		}
+	}
+	return r
+}
