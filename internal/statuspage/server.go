@@ -40,6 +40,12 @@ type Options struct {
 	Allow func(r *http.Request) bool
 	// MaxStreams bounds concurrent live-update connections.
 	MaxStreams int
+	// Subscribers and Mailer enable e-mail subscriptions (double opt-in);
+	// Secret signs unsubscribe links; AllowSubscribe rate-limits the form.
+	Subscribers    Subscribers
+	Mailer         Mailer
+	Secret         []byte
+	AllowSubscribe func(r *http.Request) bool
 }
 
 // Server serves the public status page from in-memory snapshots.
@@ -130,7 +136,7 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	}
 	for _, lang := range langs {
 		faq := faqFor(p, lang)
-		page, err := m.renderPage(lang, faq, string(css), stale)
+		page, err := m.renderPage(lang, faq, string(css), stale, s.o.Subscribers != nil && s.o.Mailer != nil)
 		if err != nil {
 			return nil, err
 		}
@@ -275,6 +281,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /assets/", s.handleStatic)
 	mux.HandleFunc("GET /events", s.handleEvents)
 	mux.HandleFunc("POST /report", s.handleReport)
+	mux.HandleFunc("POST /subscribe", s.handleSubscribe)
+	mux.HandleFunc("GET /subscribe/confirm", s.handleConfirmForm)
+	mux.HandleFunc("POST /subscribe/confirm", s.handleConfirm)
+	mux.HandleFunc("GET /unsubscribe", s.handleUnsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe", s.handleUnsubscribe)
 }
 
 func (s *Server) unavailable(w http.ResponseWriter) {
