@@ -308,7 +308,7 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 	e := snap.entries["/"+snap.pickLang(r)+"/"]
 	securityHeaders(w)
 	w.Header().Set("Content-Language", snap.pickLang(r))
-	serve(w, r, e, "Accept-Language")
+	serve(w, r, e, varyLanguage)
 }
 
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +328,7 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/v2/") || r.URL.Path == "/badge.svg" {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 	}
-	serve(w, r, e, "")
+	serve(w, r, e, nil)
 }
 
 // heartbeat keeps idle live connections open through proxies.

@@ -6,29 +6,69 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/andybalholm/brotli"
 )
 
-// entry is one immutable, precompressed representation.
+// entry is one immutable, precompressed representation. Header values are
+// prepared once as slices so serving a request allocates almost nothing.
 type entry struct {
 	body, gz, br []byte
 	etag         string
 	ctype        string
 	cache        string
+	hdr          struct {
+		ctype, cache               []string
+		etag, etagGz, etagBr       []string
+		length, lengthGz, lengthBr []string
+	}
+}
+
+// Compressors are reused across rebuilds: a brotli writer allocates
+// megabytes of window and hash tables.
+var (
+	gzipPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+		return w
+	}}
+	brotliPool = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, brotliLevel) }}
+)
+
+// brotliLevel trades a little size for much less CPU than level 11.
+const brotliLevel = 9
+
+var (
+	hdrGzip    = []string{"gzip"}
+	hdrBr      = []string{"br"}
+	hdrNosniff = []string{"nosniff"}
+)
+
+func (e *entry) prepare() {
+	e.hdr.ctype, e.hdr.cache = []string{e.ctype}, []string{e.cache}
+	e.hdr.etag, e.hdr.length = []string{`"` + e.etag + `"`}, []string{strconv.Itoa(len(e.body))}
+	if e.gz != nil {
+		e.hdr.etagGz, e.hdr.lengthGz = []string{`"` + e.etag + `-gz"`}, []string{strconv.Itoa(len(e.gz))}
+		e.hdr.etagBr, e.hdr.lengthBr = []string{`"` + e.etag + `-br"`}, []string{strconv.Itoa(len(e.br))}
+	}
 }
 
 func newEntry(body []byte, ctype, cache string) (*entry, error) {
 	sum := sha256.Sum256(body)
 	e := &entry{body: body, ctype: ctype, cache: cache, etag: hex.EncodeToString(sum[:12])}
 	if len(body) < 256 {
+		e.prepare()
 		return e, nil
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw := gzipPool.Get().(*gzip.Writer)
+	defer gzipPool.Put(zw)
+	zw.Reset(&gz)
 	if _, err := zw.Write(body); err != nil {
 		return nil, fmt.Errorf("statuspage: gzip: %w", err)
 	}
@@ -36,7 +76,9 @@ func newEntry(body []byte, ctype, cache string) (*entry, error) {
 		return nil, fmt.Errorf("statuspage: gzip: %w", err)
 	}
 	var br bytes.Buffer
-	bw := brotli.NewWriterLevel(&br, 9)
+	bw := brotliPool.Get().(*brotli.Writer)
+	defer brotliPool.Put(bw)
+	bw.Reset(&br)
 	if _, err := bw.Write(body); err != nil {
 		return nil, fmt.Errorf("statuspage: brotli: %w", err)
 	}
@@ -44,6 +86,7 @@ func newEntry(body []byte, ctype, cache string) (*entry, error) {
 		return nil, fmt.Errorf("statuspage: brotli: %w", err)
 	}
 	e.gz, e.br = gz.Bytes(), br.Bytes()
+	e.prepare()
 	return e, nil
 }
 
@@ -85,46 +128,65 @@ const (
 )
 
 // serve writes entry e for r, honouring Accept-Encoding and If-None-Match.
-func serve(w http.ResponseWriter, r *http.Request, e *entry, vary string) {
+// vary is the Vary header to send (nil for none).
+func serve(w http.ResponseWriter, r *http.Request, e *entry, vary []string) {
 	h := w.Header()
-	body, enc, tag := e.body, "", e.etag
-	ae := r.Header.Get("Accept-Encoding")
-	switch {
-	case e.br != nil && acceptsEncoding(ae, "br"):
-		body, enc, tag = e.br, "br", e.etag+"-br"
-	case e.gz != nil && acceptsEncoding(ae, "gzip"):
-		body, enc, tag = e.gz, "gzip", e.etag+"-gz"
-	}
-	etag := `"` + tag + `"`
-	h.Set("Content-Type", e.ctype)
-	h.Set("Cache-Control", e.cache)
-	h.Set("ETag", etag)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if vary != "" {
-		h.Set("Vary", vary)
-	}
+	body, enc, etag, length := e.body, []string(nil), e.hdr.etag, e.hdr.length
 	if e.gz != nil {
-		h.Add("Vary", "Accept-Encoding")
+		ae := r.Header.Get("Accept-Encoding")
+		switch {
+		case acceptsEncoding(ae, "br"):
+			body, enc, etag, length = e.br, hdrBr, e.hdr.etagBr, e.hdr.lengthBr
+		case acceptsEncoding(ae, "gzip"):
+			body, enc, etag, length = e.gz, hdrGzip, e.hdr.etagGz, e.hdr.lengthGz
+		}
+		if vary == nil {
+			vary = varyEncoding
+		} else {
+			vary = varyLangEncoding
+		}
 	}
-	if enc != "" {
-		h.Set("Content-Encoding", enc)
+	h["Content-Type"] = e.hdr.ctype
+	h["Cache-Control"] = e.hdr.cache
+	h["Etag"] = etag
+	h["X-Content-Type-Options"] = hdrNosniff
+	if vary != nil {
+		h["Vary"] = vary
 	}
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, etag) {
+	if enc != nil {
+		h["Content-Encoding"] = enc
+	}
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	h["Content-Length"] = length
 	if r.Method == http.MethodHead {
 		return
 	}
 	_, _ = w.Write(body)
 }
 
+var (
+	varyEncoding     = []string{"Accept-Encoding"}
+	varyLanguage     = []string{"Accept-Language"}
+	varyLangEncoding = []string{"Accept-Language, Accept-Encoding"}
+)
+
+// acceptsEncoding reports whether an Accept-Encoding header accepts enc
+// (a q=0 weight refuses it). It does not allocate.
 func acceptsEncoding(header, enc string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+	for header != "" {
+		part := header
+		if i := strings.IndexByte(header, ','); i >= 0 {
+			part, header = header[:i], header[i+1:]
+		} else {
+			header = ""
+		}
+		name, params, _ := strings.Cut(part, ";")
 		if strings.EqualFold(strings.TrimSpace(name), enc) {
-			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+			params = strings.TrimSpace(params)
+			return !(strings.HasPrefix(params, "q=0") && strings.Trim(params[3:], ".0 ") == "")
 		}
 	}
 	return false

@@ -57,7 +57,7 @@ type fixture struct {
 
 var fixedNow = time.Date(2026, 11, 25, 14, 40, 0, 0, time.UTC)
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := storetest.OpenSQLite(t, true)
 	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
@@ -84,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 
 // outage declares the WhatsApp outage and publishes its pre-approved
 // acknowledgements, as on 15:40:50 in the story.
-func (f *fixture) outage(t *testing.T) incident.Incident {
+func (f *fixture) outage(t testing.TB) incident.Incident {
 	t.Helper()
 	res, err := f.svc.Declare(context.Background(), f.marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
 	if err != nil {
@@ -103,7 +103,7 @@ func (f *fixture) outage(t *testing.T) incident.Incident {
 	return res.Incident
 }
 
-func get(t *testing.T, u string, headers ...string) (*http.Response, []byte) {
+func get(t testing.TB, u string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -400,5 +400,19 @@ func TestExportWritesTheSite(t *testing.T) {
 	}
 	if n, err := f.page.Snapshot().WriteDir(dir); err != nil || n != 0 {
 		t.Errorf("second export rewrote %d files (%v)", n, err)
+	}
+}
+
+func TestAcceptsEncoding(t *testing.T) {
+	for _, tc := range []struct {
+		header, enc string
+		want        bool
+	}{
+		{"gzip, deflate, br", "br", true}, {"gzip", "br", false}, {"br;q=0, gzip", "br", false}, {"br;q=0.5", "br", true},
+		{"GZIP", "gzip", true}, {"", "gzip", false}, {"gzip;q=0.0", "gzip", false}, {" br ", "br", true},
+	} {
+		if got := acceptsEncoding(tc.header, tc.enc); got != tc.want {
+			t.Errorf("acceptsEncoding(%q, %q) = %v", tc.header, tc.enc, got)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func run(t *testing.T, migrate bool, fn func(t *testing.T, db *store.DB)) {
 
 // OpenSQLite opens a database in a new file of t.TempDir(), migrated when
 // migrate is true, and closes it when t ends.
-func OpenSQLite(t *testing.T, migrate bool) *store.DB {
+func OpenSQLite(t testing.TB, migrate bool) *store.DB {
 	t.Helper()
 	db, err := store.Open(t.Context(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "vigie.db")})
 	if err != nil {
@@ -64,7 +64,7 @@ func OpenSQLite(t *testing.T, migrate bool) *store.DB {
 // OpenPostgres opens the test PostgreSQL database on a new schema, migrated
 // when migrate is true, and drops the schema when t ends. It skips t when
 // VIGIE_TEST_DATABASE_URL is not set.
-func OpenPostgres(t *testing.T, migrate bool) *store.DB {
+func OpenPostgres(t testing.TB, migrate bool) *store.DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -85,7 +85,7 @@ func OpenPostgres(t *testing.T, migrate bool) *store.DB {
 // returns a URL selecting it (search_path); the schema is dropped when t
 // ends, after the cleanups registered later, such as closing a pool. It
 // skips t when VIGIE_TEST_DATABASE_URL is not set.
-func PostgresURL(t *testing.T) string {
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvDatabaseURL)
 	if base == "" {
@@ -119,7 +119,7 @@ func PostgresURL(t *testing.T) string {
 	return u.String()
 }
 
-func randomHex(t *testing.T, n int) string {
+func randomHex(t testing.TB, n int) string {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
