@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/app"
@@ -69,6 +70,11 @@ func (c *serveCmd) Run(rt *Runtime) error {
 	user, password, created, err := a.Accounts().EnsureAdmin(rt.Ctx)
 	if err != nil {
 		return fmt.Errorf("serve: first admin account: %w", err)
+	}
+	if created {
+		// Hashing the generated password took 64 MiB (argon2id); give it back
+		// now rather than carry it as resident memory.
+		debug.FreeOSMemory()
 	}
 	go func() {
 		for {

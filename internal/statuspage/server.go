@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,9 +57,7 @@ type Server struct {
 	last    *model
 	lastMu  sync.Mutex
 	kick    chan struct{}
-	subsMu  sync.Mutex
-	subs    map[chan struct{}]struct{}
-	streams atomic.Int64
+	live    *streams
 }
 
 // New returns a Server; call Refresh once before serving and Run to keep
@@ -73,7 +72,7 @@ func New(o Options) *Server {
 	if o.MaxStreams == 0 {
 		o.MaxStreams = 20000
 	}
-	return &Server{o: o, kick: make(chan struct{}, 1), subs: map[chan struct{}]struct{}{}}
+	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams()}
 }
 
 // Snapshot returns the snapshot being served.
@@ -124,7 +123,7 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	p := m.Plan
 	base := strings.TrimRight(s.o.BaseURL, "/")
 	langs := append([]string{p.Organisation.DefaultLanguage}, without(p.Organisation.Languages, p.Organisation.DefaultLanguage)...)
-	snap := &Snapshot{Version: s.version.Add(1), Built: m.Built, Stale: stale, entries: map[string]*entry{}, live: map[string][]byte{}, langs: langs}
+	snap := &Snapshot{Version: s.version.Add(1), Built: m.Built, Stale: stale, entries: map[string]*entry{}, live: map[string][]byte{}, frames: map[string][]byte{}, langs: langs}
 	css, _ := files.ReadFile("assets/style.css")
 	add := func(path string, body []byte, ctype, cache string) error {
 		e, err := newEntry(body, ctype, cache)
@@ -148,6 +147,11 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 			return nil, err
 		}
 		snap.live[lang] = live
+		data, err := json.Marshal(map[string]any{"version": snap.Version, "built": snap.Built.UTC(), "stale": snap.Stale, "html": string(live)})
+		if err != nil {
+			return nil, fmt.Errorf("statuspage: encode live update: %w", err)
+		}
+		snap.frames[lang] = []byte(fmt.Sprintf("id: %d\nevent: update\ndata: %s\n\n", snap.Version, data))
 	}
 	docs, err := m.v2Documents(langs[0], base)
 	if err != nil {
@@ -178,9 +182,11 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	js, _ := files.ReadFile("assets/live.js")
-	if err := add("/assets/live.js", js, "text/javascript; charset=utf-8", cacheAsset); err != nil {
-		return nil, err
+	for path, asset := range map[string]string{"/assets/live.js": "assets/live.js", "/widget.js": "assets/widget.js"} {
+		js, _ := files.ReadFile(asset)
+		if err := add(path, js, "text/javascript; charset=utf-8", cacheAsset); err != nil {
+			return nil, err
+		}
 	}
 	return snap, nil
 }
@@ -211,10 +217,16 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(refreshInterval)
 	defer tick.Stop()
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	defer s.Close()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-beat.C:
+			s.live.write(func(*stream) []byte { return heartbeatFrame })
+			continue
 		case <-events:
 		case <-s.kick:
 		case <-tick.C:
@@ -241,15 +253,13 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
+// broadcast pushes the current snapshot to every live connection.
 func (s *Server) broadcast() {
-	s.subsMu.Lock()
-	defer s.subsMu.Unlock()
-	for ch := range s.subs {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
+	snap := s.current.Load()
+	if snap == nil {
+		return
 	}
+	s.live.write(func(st *stream) []byte { return snap.frames[st.lang] })
 }
 
 // pickLang returns the snapshot language for a request's Accept-Language.
@@ -278,6 +288,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /history.rss", s.handleStatic)
 	mux.HandleFunc("GET /history.atom", s.handleStatic)
 	mux.HandleFunc("GET /badge.svg", s.handleStatic)
+	mux.HandleFunc("GET /widget.js", s.handleStatic)
 	mux.HandleFunc("GET /assets/", s.handleStatic)
 	mux.HandleFunc("GET /events", s.handleEvents)
 	mux.HandleFunc("POST /report", s.handleReport)
@@ -325,92 +336,60 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(e.ctype, "text/html") {
 		securityHeaders(w)
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/v2/") || r.URL.Path == "/badge.svg" {
+	if strings.HasPrefix(r.URL.Path, "/api/v2/") || r.URL.Path == "/badge.svg" || r.URL.Path == "/widget.js" {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 	}
 	serve(w, r, e, nil)
 }
 
-// heartbeat keeps idle live connections open through proxies.
+// heartbeat keeps idle live connections open through proxies and finds
+// the ones whose reader went away.
 const heartbeat = 25 * time.Second
 
-// handleEvents streams snapshot changes as Server-Sent Events: each event
-// carries the live region's HTML in the requested language. A client
+// handleEvents opens a Server-Sent Events stream of snapshot changes: each
+// event carries the live region's HTML in the requested language. A client
 // reconnecting with an older Last-Event-ID gets the current state at once.
+// The connection is then handed over to the stream pool (see streams).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
-	if s.streams.Add(1) > int64(s.o.MaxStreams) {
-		s.streams.Add(-1)
-		w.Header().Set("Retry-After", "30")
-		http.Error(w, "too many live connections; the page still refreshes itself", http.StatusServiceUnavailable)
-		return
-	}
-	defer s.streams.Add(-1)
 	snap := s.current.Load()
 	if snap == nil {
 		s.unavailable(w)
 		return
 	}
-	lang := r.URL.Query().Get("lang")
-	if _, ok := snap.live[lang]; !ok {
-		lang = snap.langs[0]
-	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	ch := make(chan struct{}, 1)
-	s.subsMu.Lock()
-	s.subs[ch] = struct{}{}
-	s.subsMu.Unlock()
-	defer func() {
-		s.subsMu.Lock()
-		delete(s.subs, ch)
-		s.subsMu.Unlock()
-	}()
-	fmt.Fprintf(w, "retry: 3000\n\n")
-	sent := r.Header.Get("Last-Event-ID")
-	send := func(snap *Snapshot) bool {
-		id := fmt.Sprint(snap.Version)
-		if id == sent {
-			return true
-		}
-		data, _ := json.Marshal(map[string]any{"version": snap.Version, "built": snap.Built.UTC(), "stale": snap.Stale, "html": string(snap.live[lang])})
-		if _, err := fmt.Fprintf(w, "id: %s\nevent: update\ndata: %s\n\n", id, data); err != nil {
-			return false
-		}
-		sent = id
-		return true
-	}
-	if sent != "" && !send(snap) {
+	if s.live.count() >= s.o.MaxStreams {
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "too many live connections; the page still refreshes itself", http.StatusServiceUnavailable)
 		return
 	}
-	flusher.Flush()
-	t := time.NewTicker(heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-ch:
-			if !send(s.current.Load()) {
-				return
-			}
-			flusher.Flush()
-		case <-t.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
-				return
-			}
-			flusher.Flush()
-		}
+	lang := r.URL.Query().Get("lang")
+	if _, ok := snap.frames[lang]; !ok {
+		lang = snap.langs[0]
 	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "live updates need HTTP/1.1; the page refreshes itself", http.StatusHTTPVersionNotSupported)
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	st := &stream{conn: conn, lang: lang}
+	head := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\nretry: 3000\n\n"
+	frame := []byte(head)
+	if last := r.Header.Get("Last-Event-ID"); last != "" && last != strconv.FormatInt(snap.Version, 10) {
+		frame = append(frame, snap.frames[lang]...)
+	}
+	if err := st.send(frame); err != nil {
+		_ = conn.Close()
+		return
+	}
+	s.live.add(st)
 }
+
+// Close closes the live connections (they are not tracked by
+// http.Server.Shutdown once hijacked).
+func (s *Server) Close() { s.live.closeAll() }
 
 var categories = map[string]bool{"": true, "send": true, "receive": true, "connect": true, "calls": true}
 

@@ -96,8 +96,10 @@ type Snapshot struct {
 	Built   time.Time
 	Stale   bool
 	entries map[string]*entry
-	// live holds the live-region HTML per language, for SSE.
-	live map[string][]byte
+	// live holds the live-region HTML per language; frames the complete SSE
+	// event carrying it, encoded once for every connection.
+	live   map[string][]byte
+	frames map[string][]byte
 	// langs are the page languages, default first.
 	langs []string
 }

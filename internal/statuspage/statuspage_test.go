@@ -388,7 +388,7 @@ func TestExportWritesTheSite(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("export: %d %v", n, err)
 	}
-	for _, rel := range []string{"index.html", "index.html.gz", "index.html.br", "fr/index.html", "en/index.html", "api/v2/summary.json", "api/v2/incidents/unresolved.json", "history.rss", "assets/live.js", "badge.svg"} {
+	for _, rel := range []string{"index.html", "index.html.gz", "index.html.br", "fr/index.html", "en/index.html", "api/v2/summary.json", "api/v2/incidents/unresolved.json", "history.rss", "assets/live.js", "badge.svg", "widget.js"} {
 		if _, err := os.Stat(filepath.Join(dir, rel)); err != nil {
 			t.Errorf("export lacks %s", rel)
 		}
