@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/vigie-hq/vigie/internal/account"
 	"github.com/vigie-hq/vigie/internal/api"
+	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/config"
@@ -28,6 +28,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/userreport"
+	"github.com/vigie-hq/vigie/internal/web"
 )
 
 // App is a running Vigie instance.
@@ -39,13 +40,11 @@ type App struct {
 	versions  *planversion.Store
 	now       func() time.Time
 	started   time.Time
-	pages     *template.Template
 	incidents *incident.Service
 	api       *api.Server
 	status    *statuspage.Server
 	sessions  *auth.Sessions
-	// loginLimit bounds console sign-in attempts per client address.
-	loginLimit *auth.Limiter
+	console   *web.Console
 
 	mu   sync.RWMutex
 	plan *plan.Plan
@@ -74,27 +73,24 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		now:      now,
 		started:  now(),
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, fmt.Errorf("app: parse page templates: %w", err)
-	}
-	a.pages = pages
 	if len(cfg.SecretKey) < 32 {
 		return nil, errors.New("app: secret key missing or shorter than 32 characters")
 	}
 	a.sessions = auth.NewSessions([]byte(cfg.SecretKey), strings.HasPrefix(cfg.PublicURL(), "https://"), now)
-	a.loginLimit = auth.NewLimiter(10, time.Minute, now)
 	notifier := &teamNotifier{logger: logger}
+	var mailer statuspage.Mailer
 	if cfg.SMTPURL != "" {
 		sender, err := email.New(cfg.SMTPURL, cfg.SMTPFrom)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		notifier.mail = sender
+		mailer = smtpMailer{sender}
 	}
 	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
 	reports := userreport.NewStore(db, now)
 	reportLimit := auth.NewLimiter(20, time.Minute, now)
+	subscribeLimit := auth.NewLimiter(5, time.Hour, now)
 	a.status = statuspage.New(statuspage.Options{
 		Source:     a.incidents,
 		Reports:    reports,
@@ -106,13 +102,35 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		ClientKey:  clientKey([]byte(cfg.SecretKey)),
 		Allow:      func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
 		MaxStreams: 20000,
+		Mailer:     mailer,
+		Secret:     []byte(cfg.SecretKey),
+		AllowSubscribe: func(r *http.Request) bool {
+			return subscribeLimit.Allow(auth.ClientIP(r))
+		},
 	})
+	if mailer != nil {
+		a.status.SetSubscribers(audience.NewStore(db, now))
+	}
 	a.api = &api.Server{
 		Auth:      &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
 		Incidents: a.incidents,
 		Plan:      a.Plan,
 		Logger:    logger,
 		FailLimit: auth.NewLimiter(30, time.Minute, now),
+	}
+	var err error
+	a.console, err = web.New(web.Deps{
+		Accounts:   a.accounts,
+		Versions:   a.versions,
+		Incidents:  a.incidents,
+		Plan:       a.Plan,
+		Sessions:   a.sessions,
+		LoginLimit: auth.NewLimiter(10, time.Minute, now),
+		Logger:     logger,
+		Now:        now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	if err := a.ReloadPlan(ctx, "startup"); err != nil {
 		stored, ferr := a.storedPlan(ctx)
@@ -147,12 +165,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", handleHealthz(a.started, a.now))
 	mux.HandleFunc("GET /readyz", handleReadyz(a.db, string(a.db.Dialect())))
 	a.status.Routes(mux)
-	mux.HandleFunc("GET /admin/{$}", a.handleAdmin)
-	mux.HandleFunc("GET /admin/login", a.handleLoginForm)
-	cop := http.NewCrossOriginProtection()
-	mux.Handle("POST /admin/login", cop.Handler(http.HandlerFunc(a.handleLogin)))
-	mux.Handle("POST /admin/logout", cop.Handler(http.HandlerFunc(a.handleLogout)))
-	mux.Handle("POST /admin/password", cop.Handler(http.HandlerFunc(a.handlePassword)))
+	a.console.Routes(mux)
 	a.api.Routes(mux)
 	return mux
 }
@@ -176,6 +189,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown waits for open requests; the console's live streams end
+	// when it starts.
+	srv.RegisterOnShutdown(a.console.Close)
+	srv.RegisterOnShutdown(a.status.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	workers, stopWorkers := context.WithCancel(ctx)
@@ -184,6 +201,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go func() { defer wg.Done(); a.runCadence(workers) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.status.Run(workers) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.incidents.RunBridge(workers); err != nil {
+			a.logger.Error("cross-process event relay stopped", "err", err)
+		}
+	}()
 	// Background jobs stop after HTTP has drained (deferred calls run last).
 	defer func() { stopWorkers(); wg.Wait() }()
 	if ready != nil {

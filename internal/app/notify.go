@@ -24,3 +24,10 @@ func (n *teamNotifier) NotifyTeam(ctx context.Context, msg incident.Notification
 	}
 	return n.mail.Send(ctx, email.Mail{To: addr, Subject: msg.Subject, Body: msg.Body})
 }
+
+// smtpMailer sends the status page's subscription confirmations.
+type smtpMailer struct{ s *email.Sender }
+
+func (m smtpMailer) SendMail(ctx context.Context, to, subject, body string, headers map[string]string) error {
+	return m.s.Send(ctx, email.Mail{To: to, Subject: subject, Body: body, Headers: headers})
+}

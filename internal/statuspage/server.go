@@ -75,6 +75,9 @@ func New(o Options) *Server {
 	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams()}
 }
 
+// SetSubscribers enables e-mail subscriptions (call before serving).
+func (s *Server) SetSubscribers(sub Subscribers) { s.o.Subscribers = sub }
+
 // Snapshot returns the snapshot being served.
 func (s *Server) Snapshot() *Snapshot { return s.current.Load() }
 
