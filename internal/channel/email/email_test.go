@@ -29,14 +29,14 @@ func TestSendOverSMTP(t *testing.T) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
 	}
-	if len(srv.Auth) != 1 {
+	if len(srv.Auth()) != 1 {
 		t.Errorf("no AUTH PLAIN")
 	}
 }
 
 func TestSendErrors(t *testing.T) {
 	srv := emailtest.Start(t)
-	srv.Reject = "nobody@"
+	srv.SetReject("nobody@")
 	s, _ := New(srv.URL(), "alerts@cafe-express.fr")
 	if err := s.Send(context.Background(), Mail{To: "nobody@cafe-express.fr", Subject: "x", Body: "y"}); err == nil || !strings.Contains(err.Error(), "550") {
 		t.Fatalf("rejected recipient: %v", err)
@@ -48,7 +48,7 @@ func TestSendErrors(t *testing.T) {
 		t.Fatal("header injection accepted")
 	}
 	stalled := emailtest.Start(t)
-	stalled.Stall = true
+	stalled.SetStall(true)
 	s2, _ := New(stalled.URL(), "alerts@cafe-express.fr")
 	s2.timeout = 300 * time.Millisecond
 	start := time.Now()

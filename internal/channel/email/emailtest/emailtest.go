@@ -21,15 +21,26 @@ type Message struct {
 
 // Server is a loopback SMTP server.
 type Server struct {
-	ln net.Listener
-	mu sync.Mutex
-	// Reject makes RCPT TO fail for addresses containing it.
-	Reject string
-	// Stall makes the server accept connections and say nothing.
-	Stall    bool
-	Auth     []string
+	ln       net.Listener
+	mu       sync.Mutex
+	reject   string
+	stall    bool
+	auth     []string
 	messages []Message
 	arrived  chan struct{}
+}
+
+// SetReject makes RCPT TO fail for addresses containing s.
+func (s *Server) SetReject(v string) { s.mu.Lock(); s.reject = v; s.mu.Unlock() }
+
+// SetStall makes the server accept connections and say nothing.
+func (s *Server) SetStall(v bool) { s.mu.Lock(); s.stall = v; s.mu.Unlock() }
+
+// Auth returns the AUTH PLAIN payloads received.
+func (s *Server) Auth() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auth...)
 }
 
 // Start runs a server until t ends.
@@ -87,7 +98,7 @@ func (s *Server) serve(c net.Conn) {
 	r := bufio.NewReader(c)
 	say := func(line string) { _, _ = c.Write([]byte(line + "\r\n")) }
 	s.mu.Lock()
-	stall := s.Stall
+	stall := s.stall
 	s.mu.Unlock()
 	if stall {
 		time.Sleep(3 * time.Second)
@@ -108,7 +119,7 @@ func (s *Server) serve(c net.Conn) {
 			say("250 AUTH PLAIN")
 		case strings.HasPrefix(cmd, "AUTH PLAIN"):
 			s.mu.Lock()
-			s.Auth = append(s.Auth, strings.TrimSpace(line[len("AUTH PLAIN"):]))
+			s.auth = append(s.auth, strings.TrimSpace(line[len("AUTH PLAIN"):]))
 			s.mu.Unlock()
 			say("235 2.7.0 accepted")
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
@@ -117,7 +128,7 @@ func (s *Server) serve(c net.Conn) {
 		case strings.HasPrefix(cmd, "RCPT TO:"):
 			addr := strings.Trim(strings.TrimSpace(line[len("RCPT TO:"):]), "<>")
 			s.mu.Lock()
-			reject := s.Reject
+			reject := s.reject
 			s.mu.Unlock()
 			if reject != "" && strings.Contains(addr, reject) {
 				say("550 5.1.1 no such user")
