@@ -53,6 +53,7 @@ type root struct {
 	Config     configCmd     `cmd:"" help:"Inspect the effective configuration."`
 	Version    versionCmd    `cmd:"" help:"Print the version of this binary."`
 	Nlp        nlpCmd        `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
+	Assistant  assistantCmd  `cmd:"" help:"Answer customers' questions from the plan's FAQ and the live status."`
 }
 
 // ExitError carries a process exit code without printing anything more.
