@@ -3,9 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,116 +11,26 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vigie-hq/vigie/internal/account"
+	"github.com/vigie-hq/vigie/internal/browsertest"
 )
 
 // These tests drive a real headless Chromium against a real server: the
 // console must work for people, with its JavaScript (live updates) and
 // without it (plain forms).
 
-// stepTimeout bounds every single browser step.
-const stepTimeout = 30 * time.Second
-
-// chromiumPath is $VIGIE_CHROMIUM (which must then exist: CI sets it),
-// else the first Chromium on PATH; without one the browser tests skip.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("VIGIE_CHROMIUM"); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			t.Fatalf("VIGIE_CHROMIUM=%s: %v", p, err)
-		}
-		return found
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium found: install Debian's chromium (apt-get install chromium) or set VIGIE_CHROMIUM; .ci/run does both")
-	return ""
-}
-
-// newBrowser starts Chromium for one test, bounded by an overall deadline.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	exe := chromiumPath(t)
-	overall, cancelOverall := context.WithTimeout(context.Background(), 90*time.Second)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		// The sandbox needs privileges CI containers (and root) lack; the
-		// pages are our own.
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1366, 900),
-		chromedp.Flag("lang", "en-US"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(overall, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancelOverall() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
-	return bctx
-}
-
-// tab opens a new tab; with a new browser context it has its own cookies.
-func tab(t *testing.T, parent context.Context, ownCookies bool) context.Context {
-	t.Helper()
-	var opts []chromedp.ContextOption
-	if ownCookies {
-		opts = append(opts, chromedp.WithNewBrowserContext())
-	}
-	ctx, cancel := chromedp.NewContext(parent, opts...)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("open tab: %v", err)
-	}
-	return ctx
-}
-
-// do runs steps within stepTimeout.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	if err := chromedp.Do(sctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// navigate runs steps that load a page (a link, a form) and waits for it.
-func navigate(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	resp, err := chromedp.RunResponse(sctx, steps...)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if resp.Status >= 400 {
-		t.Fatalf("%s: HTTP %d at %s", what, resp.Status, resp.URL)
-	}
-}
+// Shorthands for the shared browser helpers.
+var (
+	newBrowser = browsertest.NewBrowser
+	tab        = browsertest.Tab
+	do         = browsertest.Do
+	navigate   = browsertest.Navigate
+	waitJS     = browsertest.WaitJS
+	screenshot = browsertest.Screenshot
+)
 
 func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(sctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
-// waitJS waits until a JavaScript expression is true, at most d.
-func waitJS(t *testing.T, ctx context.Context, what, expr string, d time.Duration) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, d+time.Second)
-	defer cancel()
-	_, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(d)))
-	if err != nil {
-		t.Fatalf("%s: not true within %s (%s): %v", what, d, expr, err)
-	}
+	return browsertest.Run(t, ctx, what, a)
 }
 
 func signIn(t *testing.T, ctx context.Context, base, user, password string) {
@@ -141,47 +48,6 @@ func signIn(t *testing.T, ctx context.Context, base, user, password string) {
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
 	return run(t, ctx, "read "+css, chromedp.Text(chromedp.CSS(css)))
-}
-
-// artifactsDir is $VIGIE_ARTIFACTS, else artifacts/browser at the module
-// root.
-func artifactsDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("VIGIE_ARTIFACTS")
-	if dir == "" {
-		root, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Fatal("module root not found")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "artifacts", "browser")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func screenshot(t *testing.T, ctx context.Context, name string, width, height int64, opts ...chromedp.EmulateViewportOption) {
-	t.Helper()
-	do(t, ctx, "set the viewport", chromedp.EmulateViewport(width, height, opts...))
-	// Let the layout settle at the new width.
-	waitJS(t, ctx, "layout at the new width", fmt.Sprintf("window.innerWidth === %d", width), 5*time.Second)
-	png := run(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
-	path := filepath.Join(artifactsDir(t), name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s (%d KiB)", path, len(png)>>10)
 }
 
 // TestBrowserLiveCrisisRoom is the story's first minutes in a browser:
