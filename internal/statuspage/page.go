@@ -28,7 +28,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Être prévenu", "updated": "Mis à jour à", "stale": "Informations peut-être anciennes : dernière mise à jour à",
 		"postmortem": "Analyse publiée", "started": "Début", "resolved": "Résolu", "none": "Aucun incident ces 90 derniers jours.",
 		"language": "English", "sub-email": "Votre e-mail", "sub-consent": "J'accepte de recevoir par e-mail les alertes de ce service. Un e-mail de confirmation vous est envoyé ; désabonnement en un clic dans chaque message.", "sub-button": "M'abonner", "sub-comps": "Services qui vous intéressent (aucun coché = tous)", "sub-done": "Presque fini : ouvrez l'e-mail de confirmation que nous venons d'envoyer.", "feeds": "Flux RSS", "api": "API JSON", "filter": "Filtrer les questions", "live": "Mises à jour en direct",
-		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "today": "aujourd'hui", "ago": "il y a 90 jours",
+		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
 	},
 	"en": {
 		"title": "Service status", "services": "Service status", "dependencies": "Platforms we depend on",
@@ -39,7 +39,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Get notified", "updated": "Updated at", "stale": "Information may be out of date: last updated at",
 		"postmortem": "Postmortem published", "started": "Started", "resolved": "Resolved", "none": "No incident in the last 90 days.",
 		"language": "Français", "sub-email": "Your e-mail", "sub-consent": "I agree to receive this service's alerts by e-mail. A confirmation e-mail is sent first; one-click unsubscribe in every message.", "sub-button": "Subscribe", "sub-comps": "Services you care about (none ticked = all)", "sub-done": "Almost done: open the confirmation e-mail we just sent.", "feeds": "RSS feed", "api": "JSON API", "filter": "Filter questions", "live": "Live updates",
-		"nojs": "This page refreshes itself every minute.", "today": "today", "ago": "90 days ago",
+		"nojs": "This page refreshes itself every minute.", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
 	},
 }
 
@@ -65,10 +65,17 @@ type pageData struct {
 
 type pageComponent struct {
 	ID, Name, Desc, Status, StatusText, Uptime string
-	Days                                       []pageDay
+	// Runs are the disturbed stretches of the 90-day bar; operational days
+	// are the bar's background, so a calm history costs no markup.
+	Runs    []pageRun
+	BadDays int
 }
 
-type pageDay struct{ Class, Label string }
+// pageRun is consecutive days with the same non-operational status.
+type pageRun struct {
+	Class, Label string
+	Left, Width  template.CSS
+}
 
 type pageDep struct{ ID, Name, Status, StatusText string }
 
@@ -204,9 +211,24 @@ func (m *model) pageData(lang string, faq []faqItem, css string, stale bool) (pa
 			pc.Uptime = fmt.Sprintf("%.2f%%", c.Uptime)
 		}
 		first := m.Built.In(m.loc).AddDate(0, 0, -(len(c.Days) - 1))
-		for i, st := range c.Days {
-			day := first.AddDate(0, 0, i)
-			pc.Days = append(pc.Days, pageDay{Class: string(st), Label: day.Format("2006-01-02") + " : " + incident.StatusText(st, lang)})
+		for i := 0; i < len(c.Days); {
+			st := c.Days[i]
+			j := i
+			for j < len(c.Days) && c.Days[j] == st {
+				j++
+			}
+			if st != incident.Operational {
+				from, to := first.AddDate(0, 0, i), first.AddDate(0, 0, j-1)
+				label := from.Format("2006-01-02")
+				if j-i > 1 {
+					label += " → " + to.Format("2006-01-02")
+				}
+				n := float64(len(c.Days))
+				pc.Runs = append(pc.Runs, pageRun{Class: string(st), Label: label + " : " + incident.StatusText(st, lang),
+					Left: template.CSS(fmt.Sprintf("%.3f%%", 100*float64(i)/n)), Width: template.CSS(fmt.Sprintf("%.3f%%", 100*float64(j-i)/n))})
+				pc.BadDays += j - i
+			}
+			i = j
 		}
 		d.Components = append(d.Components, pc)
 	}
