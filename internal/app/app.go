@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		ClientKey:  clientKey([]byte(cfg.SecretKey)),
 		Allow:      func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
 		MaxStreams: 20000,
+		ExportDir:  cfg.StatuspageExport,
 		Mailer:     mailer,
 		Secret:     []byte(cfg.SecretKey),
 		AllowSubscribe: func(r *http.Request) bool {

@@ -34,6 +34,9 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom is the sender address of team notifications.
 	SMTPFrom string
+	// StatuspageExport, when set, is a directory the status page is written
+	// to as static files after every change (for a static host or CDN origin).
+	StatuspageExport string
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// LogLevel and LogFormat configure logging.

@@ -39,6 +39,7 @@ func keys() []key {
 		mk("secret_key", true, func(c *Config) *string { return &c.SecretKey }),
 		mk("smtp_url", true, func(c *Config) *string { return &c.SMTPURL }),
 		mk("smtp_from", false, func(c *Config) *string { return &c.SMTPFrom }),
+		mk("statuspage_export", false, func(c *Config) *string { return &c.StatuspageExport }),
 		{
 			name: "shutdown_timeout",
 			get:  func(c *Config) string { return c.ShutdownTimeout.String() },

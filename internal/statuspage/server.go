@@ -47,6 +47,9 @@ type Options struct {
 	Mailer         Mailer
 	Secret         []byte
 	AllowSubscribe func(r *http.Request) bool
+	// ExportDir, when set, receives the site as static files after every
+	// rebuild (see Snapshot.WriteDir).
+	ExportDir string
 }
 
 // Server serves the public status page from in-memory snapshots.
@@ -119,6 +122,11 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	s.current.Store(snap)
 	s.broadcast()
+	if s.o.ExportDir != "" {
+		if _, werr := snap.WriteDir(s.o.ExportDir); werr != nil {
+			s.o.Logger.Error("status page export", "dir", s.o.ExportDir, "err", werr)
+		}
+	}
 	return err
 }
 

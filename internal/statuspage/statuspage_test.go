@@ -416,3 +416,21 @@ func TestAcceptsEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestExportOnEveryChange(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	f.page.o.ExportDir = dir
+	if err := f.page.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calm, err := os.ReadFile(filepath.Join(dir, "api/v2/status.json"))
+	if err != nil || !strings.Contains(string(calm), `"indicator":"none"`) {
+		t.Fatalf("first export: %s %v", calm, err)
+	}
+	f.outage(t)
+	out, _ := os.ReadFile(filepath.Join(dir, "api/v2/status.json"))
+	if !strings.Contains(string(out), `"indicator":"critical"`) {
+		t.Fatalf("export not updated: %s", out)
+	}
+}
