@@ -380,8 +380,13 @@ func (s *Service) Publish(ctx context.Context, actor Actor, id int64) (Message, 
 				continue
 			}
 			for lang := range m.Content {
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO outbox (message_id, incident_id, channel, lang, audience, drill, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-					id, inc.ID, ch, lang, m.Audience, inc.Drill, s.t(now)); err != nil {
+				// The first word goes before everything else.
+				priority := 1
+				if m.Phase == "acknowledge" {
+					priority = 0
+				}
+				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO outbox (message_id, incident_id, channel, lang, audience, drill, priority, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+					id, inc.ID, ch, lang, m.Audience, inc.Drill, priority, s.t(now)); err != nil {
 					return fmt.Errorf("incident: queue %s/%s: %w", ch, lang, err)
 				}
 				queued++

@@ -1,0 +1,63 @@
+// Package deliver turns published messages into deliveries: it expands
+// each outbox entry to the matching recipients, records one ledger row per
+// (message, recipient, channel) with an idempotency key, batches them into
+// durable jobs, and sends the batches through channel senders with rate
+// limits, bounded retries, a circuit breaker and failover to a secondary
+// provider. A crash between "sending" and "sent" never silently resends to
+// a provider that cannot deduplicate: those deliveries become "uncertain".
+package deliver
+
+import (
+	"context"
+	"time"
+)
+
+// Item is one message to one recipient, ready for a provider.
+type Item struct {
+	// Key is the idempotency key of (message, recipient, channel); senders
+	// pass it to providers that deduplicate.
+	Key string
+	// Address is the recipient's address on the channel (e-mail address,
+	// E.164 phone number, webhook URL, chat id…).
+	Address string
+	Lang    string
+	Subject string
+	Text    string
+	// Headers are extra protocol headers (List-Unsubscribe for e-mail).
+	Headers map[string]string
+	// UnsubscribeURL is the recipient's one-click unsubscribe link.
+	UnsubscribeURL string
+	Drill          bool
+}
+
+// Result is the outcome of one Item.
+type Result struct {
+	Key string
+	// ProviderID is the provider's id for the message, when it gives one.
+	ProviderID string
+	// Err is nil when the provider accepted the message.
+	Err error
+	// Permanent says retrying cannot help (invalid address, unsubscribed,
+	// 4xx other than 429).
+	Permanent bool
+	// RetryAfter is the provider's requested delay (HTTP Retry-After), if any.
+	RetryAfter time.Duration
+}
+
+// Sender sends batches on one channel through one provider. Implementations
+// live in internal/channel/<name> and are registered in one place
+// (app wiring).
+type Sender interface {
+	// Channel is the plan channel name ("email", "sms", "webhook", …).
+	Channel() string
+	// Provider names the provider ("smtp", "twilio", …).
+	Provider() string
+	// MaxBatch is the largest batch the provider's bulk API takes.
+	MaxBatch() int
+	// Idempotent reports whether the provider deduplicates by Item.Key, so
+	// that a batch interrupted by a crash may be sent again safely.
+	Idempotent() bool
+	// Send sends the items and returns one result per item, in any order.
+	// It must honour ctx and never block longer than its own timeout.
+	Send(ctx context.Context, items []Item) []Result
+}
