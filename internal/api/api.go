@@ -35,6 +35,8 @@ type Server struct {
 	Logger    *slog.Logger
 	// FailLimit bounds unauthenticated requests per client address.
 	FailLimit *auth.Limiter
+	// Reach counts a message's deliveries per channel and state.
+	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
 }
 
 // Error is the JSON error body: {"error": {"code": …, "message": …}}.
@@ -182,6 +184,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	handle("POST /api/v1/messages/{id}/approve", s.approve)
 	handle("POST /api/v1/messages/{id}/reject", s.reject)
 	handle("POST /api/v1/messages/{id}/publish", s.publish)
+	handle("GET /api/v1/messages/{id}/reach", s.reach)
 	handle("POST /api/v1/team/{person}/availability", s.availability)
 	handle("GET /api/v1/me", s.me)
 }

@@ -427,3 +427,24 @@ func (s *Server) availability(ctx context.Context, p auth.Principal, w http.Resp
 	writeJSON(w, http.StatusOK, map[string]any{"person": person, "available": *req.Available})
 	return nil
 }
+
+func (s *Server) reach(ctx context.Context, p auth.Principal, w http.ResponseWriter, r *http.Request) error {
+	if err := s.read(p); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Incidents.Message(ctx, id); err != nil {
+		return err
+	}
+	counts := map[string]map[string]int{}
+	if s.Reach != nil {
+		if counts, err = s.Reach(ctx, id); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message_id": id, "channels": counts})
+	return nil
+}

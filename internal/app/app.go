@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/config"
+	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
@@ -43,6 +44,7 @@ type App struct {
 	incidents *incident.Service
 	api       *api.Server
 	status    *statuspage.Server
+	deliver   *deliver.Engine
 	sessions  *auth.Sessions
 	console   *web.Console
 
@@ -78,7 +80,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	a.sessions = auth.NewSessions([]byte(cfg.SecretKey), strings.HasPrefix(cfg.PublicURL(), "https://"), now)
 	notifier := &teamNotifier{logger: logger}
-	var mailer statuspage.Mailer
+	var (
+		mailer  statuspage.Mailer
+		senders []deliver.Sender
+	)
 	if cfg.SMTPURL != "" {
 		sender, err := email.New(cfg.SMTPURL, cfg.SMTPFrom)
 		if err != nil {
@@ -86,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		}
 		notifier.mail = sender
 		mailer = smtpMailer{sender}
+		senders = append(senders, email.NewBulk(sender, 16, 100))
 	}
 	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
 	reports := userreport.NewStore(db, now)
@@ -118,6 +124,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		Plan:      a.Plan,
 		Logger:    logger,
 		FailLimit: auth.NewLimiter(30, time.Minute, now),
+		Reach: func(ctx context.Context, id int64) (map[string]map[string]int, error) {
+			return a.deliver.Reach(ctx, id)
+		},
 	}
 	var err error
 	a.console, err = web.New(web.Deps{
@@ -144,6 +153,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if err := a.status.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
 	}
+	a.deliver = deliver.New(db, senders, deliver.Options{
+		DefaultLang:    a.defaultLanguage(),
+		UnsubscribeURL: a.status.UnsubscribeURL,
+		Now:            now,
+		Logger:         logger,
+	})
 	return a, nil
 }
 
@@ -203,6 +218,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); a.status.Run(workers) }()
 	wg.Add(1)
+	go func() { defer wg.Done(); a.deliver.Run(workers) }()
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := a.incidents.RunBridge(workers); err != nil {
@@ -261,4 +278,13 @@ func clientKey(secret []byte) func(r *http.Request) string {
 		m.Write([]byte("report\x00" + auth.ClientIP(r) + "\x00" + r.UserAgent()))
 		return hex.EncodeToString(m.Sum(nil)[:16])
 	}
+}
+
+// defaultLanguage is the language of subscribers whose own language a
+// message lacks: the plan's default, before the plan is loaded "fr".
+func (a *App) defaultLanguage() string {
+	if p := a.Plan(); p != nil {
+		return p.Organisation.DefaultLanguage
+	}
+	return "fr"
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/channel/email/emailtest"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/incident"
@@ -53,5 +54,63 @@ func TestDeclarationPagesTheTeamByEmail(t *testing.T) {
 	}
 	if sent != len(res.Incident.Roles) {
 		t.Fatalf("%d team_notified events with status sent", sent)
+	}
+}
+
+// TestPublishedMessageReachesSubscribers: a published e-mail message goes
+// through the delivery engine to a confirmed subscriber over SMTP, with a
+// working one-click unsubscribe link, and is counted in the reach.
+func TestPublishedMessageReachesSubscribers(t *testing.T) {
+	smtp := emailtest.Start(t)
+	db := storetest.OpenSQLite(t, true)
+	cfg := config.Defaults()
+	cfg.SecretKey = strings.Repeat("k", 43)
+	cfg.SMTPURL, cfg.SMTPFrom = smtp.URL(), "Café Express <alertes@cafe-express.fr>"
+	a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := audience.NewStore(db, nil)
+	tok, err := subs.Subscribe(context.Background(), audience.SubscribeInput{Channel: "email", Address: "client@example.org", Lang: "fr", Source: "test", Wording: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := subs.Confirm(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go a.deliver.Run(ctx)
+	marie := incident.Actor{Username: "marie", Person: "marie", Role: "commander"}
+	res, err := a.Incidents().Declare(ctx, marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg int64
+	for _, d := range res.Drafts {
+		if d.TemplateID == "wa-ack-email" {
+			if _, err := a.Incidents().Publish(ctx, marie, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			msg = d.ID
+		}
+	}
+	// The team pages (one per role) and the subscriber's notification.
+	deadline := time.Now().Add(15 * time.Second)
+	var got string
+	for time.Now().Before(deadline) && got == "" {
+		for _, m := range smtp.Messages() {
+			if len(m.To) == 1 && m.To[0] == "client@example.org" {
+				got = m.Data
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(got, "List-Unsubscribe-Post: List-Unsubscribe=One-Click") || !strings.Contains(got, "WhatsApp") {
+		t.Fatalf("subscriber's e-mail:\n%s", got)
+	}
+	reach, err := a.deliver.Reach(ctx, msg)
+	if err != nil || reach["email"]["sent"] != 1 {
+		t.Fatalf("reach %v %v", reach, err)
 	}
 }

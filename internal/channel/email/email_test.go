@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/channel/email/emailtest"
+	"github.com/vigie-hq/vigie/internal/deliver"
 )
 
 func TestSendOverSMTP(t *testing.T) {
@@ -61,6 +62,48 @@ func TestSendErrors(t *testing.T) {
 	for _, bad := range []string{"http://x", "smtp://", "::"} {
 		if _, err := New(bad, "a@b.c"); err == nil {
 			t.Errorf("New(%q) accepted", bad)
+		}
+	}
+}
+
+func TestBulkSendsOverReusedConnections(t *testing.T) {
+	srv := emailtest.Start(t)
+	srv.SetReject("gone@")
+	s, err := New(srv.URL(), "Café Express <alertes@cafe-express.fr>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBulk(s, 2, 10)
+	defer b.Close()
+	items := []deliver.Item{
+		{Key: "k1", Address: "a@example.org", Lang: "fr", Subject: "Panne WhatsApp", Text: "Commandez par SMS.", UnsubscribeURL: "https://status.example/unsubscribe?id=1&sig=x"},
+		{Key: "k2", Address: "gone@example.org", Lang: "fr", Subject: "Panne WhatsApp", Text: "x"},
+		{Key: "k3", Address: "not an address", Text: "x"},
+		{Key: "k4", Address: "b@example.org", Lang: "en", Subject: "WhatsApp outage", Text: "Order by text."},
+	}
+	res := b.Send(context.Background(), items)
+	got := map[string]deliver.Result{}
+	for _, r := range res {
+		got[r.Key] = r
+	}
+	if len(got) != 4 || got["k1"].Err != nil || got["k4"].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if got["k2"].Err == nil || !got["k2"].Permanent || got["k3"].Err == nil || !got["k3"].Permanent {
+		t.Fatalf("rejected recipients must fail permanently: %+v %+v", got["k2"], got["k3"])
+	}
+	// A second batch reuses the pooled connection.
+	if res := b.Send(context.Background(), items[:1]); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	msgs := srv.Wait(3, 5*time.Second)
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages at the server", len(msgs))
+	}
+	first := msgs[0].Data
+	for _, want := range []string{"List-Unsubscribe: <https://status.example/unsubscribe?id=1&sig=x>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "Message-ID: <k1@vigie>", "Ne plus recevoir ces alertes"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first message lacks %q:\n%s", want, first)
 		}
 	}
 }
