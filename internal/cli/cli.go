@@ -50,6 +50,7 @@ type root struct {
 	Incident   incidentCmd   `cmd:"" help:"Declare and follow incidents from the command line."`
 	Message    messageCmd    `cmd:"" help:"Draft, approve and publish incident messages."`
 	Statuspage statuspageCmd `cmd:"" name:"statuspage" help:"Export the public status page as static files."`
+	Audience   audienceCmd   `cmd:"" help:"Import and count subscribers."`
 	Config     configCmd     `cmd:"" help:"Inspect the effective configuration."`
 	Version    versionCmd    `cmd:"" help:"Print the version of this binary."`
 	Nlp        nlpCmd        `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`

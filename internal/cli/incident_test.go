@@ -93,3 +93,22 @@ func TestStatuspageExport(t *testing.T) {
 		t.Fatalf("feed does not use --base-url:\n%s", rss)
 	}
 }
+
+func TestAudienceImport(t *testing.T) {
+	dir := t.TempDir()
+	data, csvPath := filepath.Join(dir, "data"), filepath.Join(dir, "people.csv")
+	if err := os.WriteFile(csvPath, []byte("channel,address,lang\nemail,a@example.org,fr\nsms,06 12 34 56 78,fr\nemail,not-an-address,fr\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errw := runIn(t, "", "audience", "import", csvPath, "--data", data, "--source", "test", "--wording", "v1")
+	if code != 2 || !strings.Contains(out, "people.csv: line 4, address: not an e-mail address") || !strings.Contains(errw, "nothing imported") {
+		t.Fatalf("invalid file: %d\n%s\n%s", code, out, errw)
+	}
+	code, out, _ = runIn(t, "", "audience", "import", csvPath, "--data", data, "--source", "test", "--wording", "v1", "--skip-invalid")
+	if code != 0 || !strings.Contains(out, "2 imported") {
+		t.Fatalf("skip invalid: %d %s", code, out)
+	}
+	if code, out, _ := runIn(t, "", "audience", "count", "--data", data); code != 0 || !strings.Contains(out, "sms        1") {
+		t.Fatalf("count: %s", out)
+	}
+}
