@@ -66,10 +66,12 @@ func LoadFS(fsys fs.FS) (*Engine, error) {
 			return nil, err
 		}
 		ms, _, err := linear.DecodeBundle(b)
-		if err != nil || len(ms) != 2 {
-			return nil, fmt.Errorf("listen: sentiment-%s.bin: %v", lang, err)
+		if err != nil {
+			return nil, fmt.Errorf("listen: sentiment-%s.bin: %w", lang, err)
 		}
-		e.sent[lang] = &sentiment.Model{Lang: lang, Lex: lex[lang], Base: ms[0], Meta: ms[1]}
+		if e.sent[lang], err = sentiment.FromBundle(lang, lex[lang], ms); err != nil {
+			return nil, fmt.Errorf("listen: sentiment-%s.bin: %w", lang, err)
+		}
 	}
 	b, err := read("langid.bin")
 	if err != nil {

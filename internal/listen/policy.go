@@ -108,7 +108,9 @@ func (a *Analyzer) policy(text, lang string, lr *langid.Result) Result {
 	if matched {
 		return Result{CorrectRumour, m.Score, "repeats library rumour " + m.ID}
 	}
-	if r.Label == "rumour" && a.rum.Dense[3] == 1 {
+	// A claim word in a strict rumour, unless the post is a first-hand
+	// account ("j'ai été débité…") without hearsay: that is a complaint.
+	if r.Strict && a.rum.Dense[3] == 1 && (a.rum.Dense[4] == 0 || a.rum.Dense[0] == 1) {
 		return Result{CorrectRumour, r.Score, r.Reason + "; no library entry: draft a correction"}
 	}
 	switch {
@@ -123,7 +125,7 @@ func (a *Analyzer) policy(text, lang string, lr *langid.Result) Result {
 		return Result{Answer, 0.7, "question (\"" + c.question + "\")"}
 	case c.complaint != "" && s.Label == "negative":
 		return Result{Answer, s.Score, "complaint about \"" + c.complaint + "\""}
-	case r.Label == "rumour":
+	case r.Strict:
 		return Result{Monitor, r.Score, "possible rumour: " + r.Reason}
 	}
 	return Result{Monitor, s.Score, "no action needed: " + s.Label + " post"}

@@ -158,16 +158,18 @@ func Eval(w io.Writer, e *listen.Engine, task listen.Task, dir string) error {
 }
 
 // evalRumourLOEO trains on all PHEME events but one and tests on it, for
-// every event with both classes (leave-one-event-out).
+// every event with both classes (leave-one-event-out). The threshold of
+// each fold is chosen by a leave-one-event-out run on its training events
+// only, as `vigie nlp train` does on all of them.
 func evalRumourLOEO(w io.Writer, data string) error {
 	ex, err := corpus.PHEME(data)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "rumour: leave-one-event-out on PHEME (model retrained per fold, seed fixed)")
+	fmt.Fprintln(w, "rumour: leave-one-event-out on PHEME (model retrained per fold, seed fixed, threshold chosen on the training events)")
 	var tk textutil.Tokenizer
 	var s rumour.Scratch
-	for _, ev := range []string{"ferguson", "ottawashooting", "sydneysiege", "putinmissing", "gurlitt"} {
+	for _, ev := range rumour.BalancedEvents(ex) {
 		var tr, te []corpus.Example
 		for _, x := range ex {
 			if x.Group == ev {
@@ -185,7 +187,7 @@ func evalRumourLOEO(w io.Writer, data string) error {
 			}
 			c.Add(x.Label, p)
 		}
-		c.Write(w, "held-out event "+ev)
+		c.Write(w, fmt.Sprintf("held-out event %s (threshold %.3f)", ev, m.Threshold))
 	}
 	return nil
 }

@@ -109,13 +109,31 @@ func Train(data string, o Options) (Files, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := sentiment.Train(lang, lex, o.cut(ex), o.Seed)
-		b, err := linear.EncodeBundle(nil, m.Base, m.Meta)
+		// English gets an auxiliary model trained on the VADER
+		// human-rated sentences (+0.02 macro-F1 in cross-validation);
+		// there is no such French data.
+		var aux *linear.Model
+		naux := 0
+		if lang == "en" {
+			ax, err := sentiment.AuxData(data)
+			if err != nil {
+				return nil, err
+			}
+			ax = o.cut(ax)
+			naux = len(ax)
+			aux = sentiment.TrainAux("sentiment-en-aux", lex, ax, o.Seed)
+		}
+		m := sentiment.Train(lang, lex, o.cut(ex), aux, o.Seed)
+		ms := []*linear.Model{m.Base, m.Meta}
+		if aux != nil {
+			ms = append(ms, aux)
+		}
+		b, err := linear.EncodeBundle(nil, ms...)
 		if err != nil {
 			return nil, err
 		}
 		files["sentiment-"+lang+".bin"] = b
-		o.logf("sentiment %s: %d examples", lang, len(ex))
+		o.logf("sentiment %s: %d examples, auxiliary model %d", lang, len(ex), naux)
 	}
 
 	tr, val, err := AbuseData(data)
@@ -145,7 +163,7 @@ func Train(data string, o Options) (Files, error) {
 	if files[Rumour], err = rm.Lin.Encode(linear.Meta{"threshold": float64(rm.Threshold)}); err != nil {
 		return nil, err
 	}
-	o.logf("rumour: %d examples", len(ph))
+	o.logf("rumour: %d examples, threshold %.3f (leave-one-event-out)", len(ph), rm.Threshold)
 	return files, nil
 }
 

@@ -170,7 +170,14 @@ func PHEME(data string) ([]Example, error) {
 // VADERTweets reads vader-groundtruth-en/tweets_GroundTruth.txt with the
 // paper's thresholds (mean/4 >= 0.05 positive, <= -0.05 negative).
 func VADERTweets(data string) ([]Example, error) {
-	lines, err := readLines(filepath.Join(data, "vader-groundtruth-en", "tweets_GroundTruth.txt"))
+	return VADER(data, "tweets", 0.05)
+}
+
+// VADER reads vader-groundtruth-en/<name>_GroundTruth.txt (name: tweets,
+// movieReviewSnippets, amazonReviewSnippets, nytEditorialSnippets): mean/4
+// >= t is positive, <= -t negative, else neutral. Group is the name.
+func VADER(data, name string, t float64) ([]Example, error) {
+	lines, err := readLines(filepath.Join(data, "vader-groundtruth-en", name+"_GroundTruth.txt"))
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +193,12 @@ func VADERTweets(data string) ([]Example, error) {
 		}
 		lab := "neutral"
 		switch {
-		case v/4 >= 0.05:
+		case v/4 >= t:
 			lab = "positive"
-		case v/4 <= -0.05:
+		case v/4 <= -t:
 			lab = "negative"
 		}
-		out = append(out, Example{Text: f[2], Label: lab, Lang: "en", Group: "vader"})
+		out = append(out, Example{Text: f[2], Label: lab, Lang: "en", Group: name})
 	}
 	return out, nil
 }

@@ -35,7 +35,7 @@ type Extractor struct {
 	Feats  []uint32
 	Dense  [NDense]float32
 	Scores lexicon.Scores
-	meta   [3 + NDense]float32
+	meta   [3 + NDense + 3]float32 // base logits, Dense, aux logits
 }
 
 // Extract fills e.Feats, e.Dense and e.Scores for toks.
