@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,8 @@ type App struct {
 // Options are optional collaborators; zero values get sensible defaults.
 type Options struct {
 	Now func() time.Time
+	// Getenv reads channel credentials named by the plan (default os.Getenv).
+	Getenv func(string) string
 }
 
 // New builds an App on an open, migrated database and loads the plan. When
@@ -153,6 +156,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if err := a.status.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
 	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, logger)...)
 	a.deliver = deliver.New(db, senders, deliver.Options{
 		DefaultLang:    a.defaultLanguage(),
 		UnsubscribeURL: a.status.UnsubscribeURL,

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/channel/webhook/webhooktest"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
 
@@ -158,4 +160,99 @@ func TestTwoProcessesShareLiveUpdates(t *testing.T) {
 			t.Fatalf("the declaration on A never reached the viewer on B\nA: %s\nB: %s", a.out, b.out)
 		}
 	}
+}
+
+// TestKillDuringFanOut kills a real `vigie serve` (SIGKILL) in the middle of
+// a fan-out to 20,000 webhook recipients, restarts it, and checks that
+// every recipient received exactly one message at the sink (the sink
+// deduplicates by Idempotency-Key, as providers that support it do) —
+// three runs in a row.
+func TestKillDuringFanOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 fan-out test (about a minute)")
+	}
+	n := 20000
+	if v := os.Getenv("VIGIE_KILL_RECIPIENTS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	for run := 1; run <= 3; run++ {
+		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) { killRun(t, n) })
+	}
+}
+
+func killRun(t *testing.T, n int) {
+	secret := "kill-test-webhook-secret-0123456789"
+	sink := webhooktest.Start(t, []byte(secret))
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	var csv strings.Builder
+	csv.WriteString("channel,address,lang\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&csv, "webhook,%s/r/%d,fr\n", sink.URL(), i)
+	}
+	csvPath := filepath.Join(dir, "people.csv")
+	if err := os.WriteFile(csvPath, []byte(csv.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errw := runIn(t, "", "audience", "import", csvPath, "--data", data, "--source", "test", "--wording", "v1"); code != 0 {
+		t.Fatalf("import: %s %s", out, errw)
+	}
+	if code, _, errw := runIn(t, "pw-of-marie-123\n", "user", "add", "--data", data, "--username", "marie", "--role", "commander", "--person", "marie", "--password-stdin"); code != 0 {
+		t.Fatal(errw)
+	}
+	_, out, _ := runIn(t, "", "token", "create", "--data", data, "--user", "marie", "--scope", "write")
+	token := regexp.MustCompile(`vigie_[A-Za-z0-9_-]+`).FindString(out)
+	env := []string{"VIGIE_WEBHOOK_SECRET=" + secret, "VIGIE_ALLOW_PRIVATE_TARGETS=true", "VIGIE_SECRET_KEY=" + strings.Repeat("k", 40), "VIGIE_LOG_LEVEL=warn"}
+	addr := freeAddr(t)
+	base := "http://" + addr
+	first := startChild(t, env, "serve", "--listen", addr, "--data", data)
+	waitReady(t, base, first)
+	req, _ := http.NewRequest("POST", base+"/api/v1/incidents", strings.NewReader(`{"scenario":"whatsapp-outage","auto_publish":true}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("declare: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for len(sink.Deliveries()) < n/4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d deliveries before the kill; serve said:\n%s", len(sink.Deliveries()), first.out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := first.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	atKill := len(sink.Deliveries())
+	if atKill >= n {
+		t.Fatalf("the fan-out finished (%d) before the kill: nothing was tested", atKill)
+	}
+	second := startChild(t, env, "serve", "--listen", addr, "--data", data)
+	waitReady(t, base, second)
+	deadline = time.Now().Add(120 * time.Second)
+	for len(sink.Deliveries()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d recipients reached after the restart (killed at %d)\n%s", len(sink.Deliveries()), n, atKill, second.out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // nothing more should arrive
+	perPath := map[string]int{}
+	for _, d := range sink.Deliveries() {
+		perPath[d.Path]++
+	}
+	if len(perPath) != n || len(sink.Deliveries()) != n {
+		t.Fatalf("%d distinct recipients, %d messages; want %d each", len(perPath), len(sink.Deliveries()), n)
+	}
+	for p, c := range perPath {
+		if c != 1 {
+			t.Fatalf("%s received %d messages", p, c)
+		}
+	}
+	t.Logf("killed at %d/%d, every recipient reached once (%d retransmissions deduplicated by the sink)", atKill, n, sink.Duplicates())
 }

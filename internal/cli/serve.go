@@ -63,7 +63,7 @@ func (c *serveCmd) Run(rt *Runtime) error {
 	}
 	defer db.Close()
 
-	a, err := app.New(rt.Ctx, cfg, rt.Logger, db, app.Options{})
+	a, err := app.New(rt.Ctx, cfg, rt.Logger, db, app.Options{Getenv: rt.Env.Getenv})
 	if err != nil {
 		return err
 	}

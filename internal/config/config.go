@@ -37,6 +37,9 @@ type Config struct {
 	// StatuspageExport, when set, is a directory the status page is written
 	// to as static files after every change (for a static host or CDN origin).
 	StatuspageExport string
+	// AllowPrivateTargets lets webhooks reach loopback and private
+	// addresses (tests, or receivers on the operator's own network).
+	AllowPrivateTargets bool
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
 	// LogLevel and LogFormat configure logging.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,18 @@ func keys() []key {
 					return fmt.Errorf("want a duration like 15s: %w", err)
 				}
 				c.ShutdownTimeout = d
+				return nil
+			},
+		},
+		{
+			name: "allow_private_targets",
+			get:  func(c *Config) string { return strconv.FormatBool(c.AllowPrivateTargets) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("want true or false: %w", err)
+				}
+				c.AllowPrivateTargets = b
 				return nil
 			},
 		},

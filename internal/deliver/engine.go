@@ -29,7 +29,8 @@ type Options struct {
 	MaxAttempts int
 	// BaseBackoff is the first retry delay, doubled per attempt with jitter [2s], capped at MaxBackoff [10m].
 	BaseBackoff, MaxBackoff time.Duration
-	// Lease is how long a claimed job stays locked [2m].
+	// Lease is how long a claimed job stays locked [30s]; a process that
+	// dies holding a job delays it by at most this much on PostgreSQL.
 	Lease time.Duration
 	// Poll is the idle wait between checks for work [200ms].
 	Poll time.Duration
@@ -72,7 +73,7 @@ func New(db *store.DB, senders []Sender, o Options) *Engine {
 		o.MaxBackoff = 10 * time.Minute
 	}
 	if o.Lease <= 0 {
-		o.Lease = 2 * time.Minute
+		o.Lease = 30 * time.Second
 	}
 	if o.Poll <= 0 {
 		o.Poll = 200 * time.Millisecond
@@ -105,8 +106,25 @@ func idemKey(messageID, subscriberID int64, channel string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// Recover releases jobs a crashed process left running. On SQLite this
+// process owns the database, so every running job is an orphan; on
+// PostgreSQL other processes may hold jobs, which their lease protects.
+func (e *Engine) Recover(ctx context.Context) error {
+	if e.db.Dialect() != store.SQLite {
+		return nil
+	}
+	_, err := e.db.SQL().ExecContext(ctx, `UPDATE delivery_jobs SET state = 'ready', locked_until = NULL WHERE state = 'running'`)
+	if err != nil {
+		return fmt.Errorf("deliver: recover jobs: %w", err)
+	}
+	return nil
+}
+
 // Run expands and sends until ctx is done.
 func (e *Engine) Run(ctx context.Context) {
+	if err := e.Recover(ctx); err != nil {
+		e.o.Logger.Error("recover delivery jobs", "err", err)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

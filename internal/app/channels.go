@@ -1,0 +1,102 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/vigie-hq/vigie/internal/channel/telegram"
+	"github.com/vigie-hq/vigie/internal/channel/twilio"
+	"github.com/vigie-hq/vigie/internal/channel/webhook"
+	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/plan"
+)
+
+// secret reads a credential from the environment or a file, as the plan
+// names it (the plan never holds the value).
+func secret(getenv func(string) string, ref plan.SecretRef) (string, error) {
+	switch {
+	case ref.Env != "":
+		v := getenv(ref.Env)
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is not set", ref.Env)
+		}
+		return v, nil
+	case ref.File != "":
+		b, err := os.ReadFile(ref.File)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", ref.File, err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", fmt.Errorf("no env or file given")
+}
+
+func setting(c plan.Channel, key string) string {
+	if v, ok := c.Settings[key]; ok {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// channelSenders builds the subscriber channels the plan enables (e-mail is
+// built from the SMTP settings). This is the one place channels are
+// registered: a new channel adds its package and one case here. A channel
+// whose credentials are missing is skipped with a warning, so the others
+// keep working.
+func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool, logger *slog.Logger) []deliver.Sender {
+	var out []deliver.Sender
+	for _, name := range []string{"webhook", "telegram", "sms"} {
+		c, ok := p.Channels[name]
+		if !ok || !c.Enabled {
+			continue
+		}
+		cred := func(key string) (string, error) {
+			ref, ok := c.Credentials[key]
+			if !ok {
+				return "", fmt.Errorf("credentials.%s is not declared in the plan", key)
+			}
+			return secret(getenv, ref)
+		}
+		s, err := buildSender(name, c, cred, allowPrivate, logger)
+		if err != nil {
+			logger.Warn("channel disabled: "+err.Error(), "channel", name)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func buildSender(name string, c plan.Channel, cred func(string) (string, error), allowPrivate bool, logger *slog.Logger) (deliver.Sender, error) {
+	switch name {
+	case "webhook":
+		sec, err := cred("signing_secret")
+		if err != nil {
+			return nil, err
+		}
+		return webhook.New(webhook.Options{Secret: []byte(sec), AllowPrivate: allowPrivate || setting(c, "allow_private") == "true"})
+	case "telegram":
+		tok, err := cred("bot_token")
+		if err != nil {
+			return nil, err
+		}
+		return telegram.New(telegram.Options{Token: tok, BaseURL: setting(c, "base_url"), Logger: logger})
+	case "sms":
+		if c.Provider != "" && c.Provider != "twilio" {
+			return nil, fmt.Errorf("provider %q is not supported yet (twilio is)", c.Provider)
+		}
+		sid, err := cred("twilio_account_sid")
+		if err != nil {
+			return nil, err
+		}
+		tok, err := cred("twilio_auth_token")
+		if err != nil {
+			return nil, err
+		}
+		return twilio.New(twilio.Options{AccountSID: sid, AuthToken: tok, From: setting(c, "from"), MessagingServiceSID: setting(c, "messaging_service_sid"),
+			BaseURL: setting(c, "base_url"), StatusCallback: setting(c, "status_callback")})
+	}
+	return nil, fmt.Errorf("unknown channel %s", name)
+}
