@@ -27,6 +27,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/receipts"
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/userreport"
@@ -46,6 +47,7 @@ type App struct {
 	api       *api.Server
 	status    *statuspage.Server
 	deliver   *deliver.Engine
+	receipts  *receipts.Server
 	sessions  *auth.Sessions
 	console   *web.Console
 
@@ -160,13 +162,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, logger)...)
+	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, cfg.PublicURL(), logger)...)
 	a.deliver = deliver.New(db, senders, deliver.Options{
 		DefaultLang:    a.defaultLanguage(),
 		UnsubscribeURL: a.status.UnsubscribeURL,
 		Now:            now,
 		Logger:         logger,
 	})
+	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: audience.NewStore(db, now), PublicURL: cfg.PublicURL(),
+		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}
 	return a, nil
 }
 
@@ -191,6 +195,7 @@ func (a *App) Handler() http.Handler {
 	a.status.Routes(mux)
 	a.console.Routes(mux)
 	a.api.Routes(mux)
+	a.receipts.Routes(mux)
 	return mux
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/channel/webhook"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/plan"
+	"github.com/vigie-hq/vigie/internal/receipts"
 )
 
 // secret reads a credential from the environment or a file, as the plan
@@ -45,7 +46,7 @@ func setting(c plan.Channel, key string) string {
 // registered: a new channel adds its package and one case here. A channel
 // whose credentials are missing is skipped with a warning, so the others
 // keep working.
-func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool, logger *slog.Logger) []deliver.Sender {
+func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool, publicURL string, logger *slog.Logger) []deliver.Sender {
 	var out []deliver.Sender
 	for _, name := range []string{"webhook", "telegram", "sms"} {
 		c, ok := p.Channels[name]
@@ -59,7 +60,7 @@ func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool,
 			}
 			return secret(getenv, ref)
 		}
-		s, err := buildSender(name, c, cred, allowPrivate, logger)
+		s, err := buildSender(name, c, cred, allowPrivate, publicURL, logger)
 		if err != nil {
 			logger.Warn("channel disabled: "+err.Error(), "channel", name)
 			continue
@@ -69,7 +70,7 @@ func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool,
 	return out
 }
 
-func buildSender(name string, c plan.Channel, cred func(string) (string, error), allowPrivate bool, logger *slog.Logger) (deliver.Sender, error) {
+func buildSender(name string, c plan.Channel, cred func(string) (string, error), allowPrivate bool, publicURL string, logger *slog.Logger) (deliver.Sender, error) {
 	switch name {
 	case "webhook":
 		sec, err := cred("signing_secret")
@@ -95,8 +96,29 @@ func buildSender(name string, c plan.Channel, cred func(string) (string, error),
 		if err != nil {
 			return nil, err
 		}
+		callback := setting(c, "status_callback")
+		if callback == "" {
+			callback = strings.TrimRight(publicURL, "/") + receipts.TwilioStatusPath
+		}
 		return twilio.New(twilio.Options{AccountSID: sid, AuthToken: tok, From: setting(c, "from"), MessagingServiceSID: setting(c, "messaging_service_sid"),
-			BaseURL: setting(c, "base_url"), StatusCallback: setting(c, "status_callback")})
+			BaseURL: setting(c, "base_url"), StatusCallback: callback})
 	}
 	return nil, fmt.Errorf("unknown channel %s", name)
+}
+
+// twilioToken is the SMS channel's auth token, for verifying callbacks.
+func twilioToken(p *plan.Plan, getenv func(string) string) string {
+	c, ok := p.Channels["sms"]
+	if !ok || !c.Enabled {
+		return ""
+	}
+	ref, ok := c.Credentials["twilio_auth_token"]
+	if !ok {
+		return ""
+	}
+	tok, err := secret(getenv, ref)
+	if err != nil {
+		return ""
+	}
+	return tok
 }

@@ -253,3 +253,16 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// OptOut unsubscribes an address on a channel (an SMS "STOP", a bounce
+// that says the mailbox is gone); it reports whether one was subscribed.
+func (s *Store) OptOut(ctx context.Context, channel, address string) (bool, error) {
+	now := store.Timestamp(s.now())
+	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`UPDATE subscribers SET state = 'unsubscribed', unsubscribed_at = ?, token_hash = NULL, updated_at = ? WHERE channel = ? AND address = ? AND state <> 'unsubscribed'`),
+		s.db.TimeArg(now), s.db.TimeArg(now), channel, address)
+	if err != nil {
+		return false, fmt.Errorf("audience: opt out: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}

@@ -438,3 +438,22 @@ func (b *bucket) wait(ctx context.Context, n int) error {
 		}
 	}
 }
+
+// Receipt records a provider's delivery report for the message it knows as
+// providerID: "delivered", or "failed" with a reason. A report never moves
+// a delivery backwards (a late "sent" after "delivered" is ignored).
+func (e *Engine) Receipt(ctx context.Context, provider, providerID, state, reason string) (bool, error) {
+	if state != "delivered" && state != "failed" {
+		return false, fmt.Errorf("deliver: receipt state %q: want delivered or failed", state)
+	}
+	if providerID == "" {
+		return false, errors.New("deliver: receipt without provider id")
+	}
+	res, err := e.db.SQL().ExecContext(ctx, e.q(`UPDATE deliveries SET state = ?, last_error = ?, updated_at = ? WHERE provider = ? AND provider_id = ? AND state IN ('sent', 'uncertain')`),
+		state, truncate(reason), e.t(e.now()), provider, providerID)
+	if err != nil {
+		return false, fmt.Errorf("deliver: receipt: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
