@@ -143,6 +143,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		LoginLimit: auth.NewLimiter(10, time.Minute, now),
 		Logger:     logger,
 		Now:        now,
+		Reach: func(ctx context.Context, id int64) (map[string]map[string]int, error) {
+			return a.deliver.Reach(ctx, id)
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)

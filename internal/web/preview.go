@@ -29,6 +29,8 @@ type messageView struct {
 	EditError    string
 	Edit         map[string]incident.Content
 	EditRevision int
+	// Reach is "email: 1,742 sent, 12 failed · sms: …" for published messages.
+	Reach string
 }
 
 // langView is a message's text in one language.

@@ -118,6 +118,7 @@ func (c *Console) roomView(ctx context.Context, pg *page, v *visitor, id int64) 
 	for i := len(msgs) - 1; i >= 0; i-- {
 		mv := c.messageView(pg, v, inc, msgs[i])
 		if msgs[i].State == incident.Published {
+			mv.Reach = c.reachLine(ctx, msgs[i].ID)
 			view.Published = append(view.Published, mv)
 		} else {
 			view.Pending = append([]messageView{mv}, view.Pending...)
@@ -301,3 +302,30 @@ var messageStates = map[incident.MessageState]string{
 
 // StatesAll lists the lifecycle in order.
 func (v *roomView) StatesAll() []incident.State { return incident.States }
+
+// reachLine summarises a message's deliveries per channel, in a stable order.
+func (c *Console) reachLine(ctx context.Context, id int64) string {
+	if c.Reach == nil {
+		return ""
+	}
+	counts, err := c.Reach(ctx, id)
+	if err != nil || len(counts) == 0 {
+		return ""
+	}
+	chans := make([]string, 0, len(counts))
+	for ch := range counts {
+		chans = append(chans, ch)
+	}
+	sort.Strings(chans)
+	var parts []string
+	for _, ch := range chans {
+		var states []string
+		for _, st := range []string{"delivered", "sent", "queued", "sending", "failed", "dead", "uncertain"} {
+			if n := counts[ch][st]; n > 0 {
+				states = append(states, fmt.Sprintf("%d %s", n, st))
+			}
+		}
+		parts = append(parts, ch+": "+strings.Join(states, ", "))
+	}
+	return strings.Join(parts, " · ")
+}

@@ -40,6 +40,9 @@ type Deps struct {
 	LoginLimit *auth.Limiter
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Reach counts a published message's deliveries per channel and state
+	// (nil: not shown).
+	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
 }
 
 // Console serves the admin console under /admin/.
