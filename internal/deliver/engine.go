@@ -166,6 +166,9 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// jobSize is the least number of deliveries per job.
+const jobSize = 500
+
 // rcpt is a subscriber selected for a delivery.
 type rcpt struct {
 	id         int64
@@ -263,7 +266,9 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 		for _, s := range e.senders[r.channel] {
 			size = max(size, s.MaxBatch())
 		}
-		size = max(size, 50) // a job carries several provider calls when batches are small
+		// A job carries several provider calls: fewer, larger jobs mean fewer
+		// database round trips per message.
+		size = max(size, jobSize)
 		now := e.now()
 		for i := 0; i < len(batch); i += size {
 			part := batch[i:min(i+size, len(batch))]

@@ -251,8 +251,23 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 	}
 	now := e.t(e.now())
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
+		// Accepted deliveries without a provider id are recorded together.
+		var plain []delivery
 		for _, o := range ok {
+			if o.providerID == "" {
+				plain = append(plain, o.d)
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', updated_at = ? WHERE id = ?`), provider, o.providerID, now, o.d.id); err != nil {
+				return err
+			}
+		}
+		for _, part := range chunks(plain, 500) {
+			args := []any{provider, now}
+			for _, d := range part {
+				args = append(args, d.id)
+			}
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, last_error = '', updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
 				return err
 			}
 		}

@@ -91,6 +91,12 @@ func guardedClient(c *http.Client, allowPrivate bool) (*http.Client, error) {
 		tr.Proxy = nil
 	}
 	if tr != nil {
+		// A fan-out sends many requests to few hosts: keep connections to
+		// each of them instead of the default two.
+		if tr.MaxIdleConnsPerHost < 64 {
+			tr.MaxIdleConnsPerHost = 64
+		}
+		tr.MaxIdleConns = max(tr.MaxIdleConns, 256)
 		out.Transport = tr
 	}
 	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -1,0 +1,151 @@
+// Command fanout measures one published update fanned out to a generated
+// audience through the delivery engine and the webhook channel, to a
+// loopback sink that deduplicates by Idempotency-Key as providers do. It
+// prints wall time, messages per second, time to the first 1,000
+// recipients and peak RSS. Engine and sink share this process (the sink's
+// cost is included). Bounded by -n (at most 2,000,000) and -timeout.
+//
+//	go run ./bench/fanout -n 100000
+//	go run ./bench/fanout -n 100000 -db 'postgres://vigie@127.0.0.1:5432/vigie?sslmode=disable'
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigie-hq/vigie/examples"
+	"github.com/vigie-hq/vigie/internal/audience"
+	"github.com/vigie-hq/vigie/internal/channel/webhook"
+	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/plan"
+	"github.com/vigie-hq/vigie/internal/store"
+)
+
+func main() {
+	n := flag.Int("n", 100000, "recipients (at most 2,000,000)")
+	dbURL := flag.String("db", "", "PostgreSQL URL (default: SQLite in a temporary directory)")
+	workers := flag.Int("workers", 16, "delivery workers")
+	timeout := flag.Duration("timeout", 10*time.Minute, "overall limit")
+	flag.Parse()
+	if *n < 1 || *n > 2_000_000 {
+		fail("-n must be 1..2000000")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	dir, _ := os.MkdirTemp("", "vigie-fanout-")
+	defer os.RemoveAll(dir)
+	db, err := store.Open(ctx, store.Options{DatabaseURL: *dbURL, SQLitePath: filepath.Join(dir, "vigie.db")})
+	check(err)
+	defer db.Close()
+	check(db.Migrate(ctx))
+	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
+	check(err)
+
+	// The sink.
+	var (
+		mu         sync.Mutex
+		seen       = make(map[string]struct{}, *n)
+		firstK     time.Time
+		done       = make(chan struct{})
+		published  time.Time
+		duplicates int
+	)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		key := r.Header.Get("Idempotency-Key")
+		mu.Lock()
+		if _, dup := seen[key]; dup {
+			duplicates++
+		} else {
+			seen[key] = struct{}{}
+			if len(seen) == min(1000, *n) {
+				firstK = time.Now()
+			}
+			if len(seen) == *n {
+				close(done)
+			}
+		}
+		mu.Unlock()
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	sink := "http://" + ln.Addr().String()
+
+	// The audience.
+	t0 := time.Now()
+	var csv strings.Builder
+	csv.WriteString("channel,address,lang\n")
+	for i := 0; i < *n; i++ {
+		fmt.Fprintf(&csv, "webhook,%s/r/%d,fr\n", sink, i)
+	}
+	_, err = audience.NewStore(db, nil).Import(ctx, strings.NewReader(csv.String()), audience.ImportOptions{Source: "bench", Wording: "bench", Langs: []string{"fr", "en"}})
+	check(err)
+	fmt.Printf("audience of %d imported in %s (%s)\n", *n, time.Since(t0).Round(time.Millisecond), db.Dialect())
+
+	sender, err := webhook.New(webhook.Options{Secret: []byte("bench-secret-0123456789abcdef"), AllowPrivate: true})
+	check(err)
+	engine := deliver.New(db, []deliver.Sender{sender}, deliver.Options{DefaultLang: "fr", Workers: *workers, Poll: 20 * time.Millisecond})
+	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
+	go engine.Run(ctx)
+
+	marie := incident.Actor{Username: "marie", Person: "marie", Role: "commander"}
+	res, err := svc.Declare(ctx, marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
+	check(err)
+	for _, d := range res.Drafts {
+		if d.TemplateID == "wa-ack-status" {
+			published = time.Now()
+			_, err := svc.Publish(ctx, marie, d.ID)
+			check(err)
+		}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		mu.Lock()
+		fmt.Printf("timed out with %d of %d delivered\n", len(seen), *n)
+		mu.Unlock()
+		os.Exit(1)
+	}
+	wall := time.Since(published)
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Printf("fan-out of %d: %s end to end, %.0f messages/s, first 1,000 after %s, %d retransmissions deduplicated\n",
+		*n, wall.Round(time.Millisecond), float64(*n)/wall.Seconds(), firstK.Sub(published).Round(time.Millisecond), duplicates)
+	fmt.Printf("peak RSS: %s\n", peakRSS())
+}
+
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+func check(err error) {
+	if err != nil {
+		fail("%v", err)
+	}
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "fanout: "+format+"\n", args...)
+	os.Exit(2)
+}
