@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ func main() {
 	dbURL := flag.String("db", "", "PostgreSQL URL (default: SQLite in a temporary directory)")
 	workers := flag.Int("workers", 16, "delivery workers")
 	timeout := flag.Duration("timeout", 10*time.Minute, "overall limit")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
 	flag.Parse()
 	if *n < 1 || *n > 2_000_000 {
 		fail("-n must be 1..2000000")
@@ -98,6 +100,12 @@ func main() {
 	check(err)
 	engine := deliver.New(db, []deliver.Sender{sender}, deliver.Options{DefaultLang: "fr", Workers: *workers, Poll: 20 * time.Millisecond})
 	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	go engine.Run(ctx)
 
 	marie := incident.Actor{Username: "marie", Person: "marie", Role: "commander"}
