@@ -166,6 +166,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		getenv = os.Getenv
 	}
 	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, cfg.PublicURL(), logger)...)
+	for _, s := range senders {
+		if s.Channel() == "sms" {
+			a.status.SetTexter(smsTexter{s})
+			a.status.SetSubscribers(audience.NewStore(db, now))
+			if err := a.status.Refresh(ctx); err != nil {
+				return nil, fmt.Errorf("app: status page snapshot: %w", err)
+			}
+		}
+	}
 	a.deliver = deliver.New(db, senders, deliver.Options{
 		DefaultLang:    a.defaultLanguage(),
 		UnsubscribeURL: a.status.UnsubscribeURL,

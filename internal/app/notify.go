@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/vigie-hq/vigie/internal/channel/email"
+	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 )
 
@@ -30,4 +32,16 @@ type smtpMailer struct{ s *email.Sender }
 
 func (m smtpMailer) SendMail(ctx context.Context, to, subject, body string, headers map[string]string) error {
 	return m.s.Send(ctx, email.Mail{To: to, Subject: subject, Body: body, Headers: headers})
+}
+
+// smsTexter sends the status page's SMS subscription confirmations through
+// the SMS channel.
+type smsTexter struct{ s deliver.Sender }
+
+func (t smsTexter) SendSMS(ctx context.Context, to, text string) error {
+	res := t.s.Send(ctx, []deliver.Item{{Key: "subscribe-confirmation", Address: to, Text: text}})
+	if len(res) == 0 {
+		return errors.New("sms: no result")
+	}
+	return res[0].Err
 }

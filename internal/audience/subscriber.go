@@ -102,6 +102,10 @@ func (s *Store) Subscribe(ctx context.Context, in SubscribeInput) (token string,
 		if in.Address, err = NormalizeEmail(in.Address); err != nil {
 			return "", err
 		}
+	case "sms":
+		if in.Address, err = NormalizePhone(in.Address, "FR"); err != nil {
+			return "", fmt.Errorf("audience: %w", err)
+		}
 	default:
 		return "", fmt.Errorf("audience: channel %q cannot be subscribed to from the page yet", in.Channel)
 	}

@@ -50,17 +50,23 @@ type Options struct {
 	// ExportDir, when set, receives the site as static files after every
 	// rebuild (see Snapshot.WriteDir).
 	ExportDir string
+	// Texter enables text-message subscriptions; SMSPerPrefixHour and
+	// SMSPerDay cap confirmation texts [5 per prefix per hour, 500 a day].
+	Texter           Texter
+	SMSPerPrefixHour int
+	SMSPerDay        int
 }
 
 // Server serves the public status page from in-memory snapshots.
 type Server struct {
-	o       Options
-	current atomic.Pointer[Snapshot]
-	version atomic.Int64
-	last    *model
-	lastMu  sync.Mutex
-	kick    chan struct{}
-	live    *streams
+	o        Options
+	current  atomic.Pointer[Snapshot]
+	version  atomic.Int64
+	last     *model
+	lastMu   sync.Mutex
+	kick     chan struct{}
+	live     *streams
+	smsGuard *smsGuard
 }
 
 // New returns a Server; call Refresh once before serving and Run to keep
@@ -75,11 +81,20 @@ func New(o Options) *Server {
 	if o.MaxStreams == 0 {
 		o.MaxStreams = 20000
 	}
-	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams()}
+	if o.SMSPerPrefixHour <= 0 {
+		o.SMSPerPrefixHour = 5
+	}
+	if o.SMSPerDay <= 0 {
+		o.SMSPerDay = 500
+	}
+	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams(), smsGuard: newSMSGuard(o.SMSPerPrefixHour, o.SMSPerDay, o.Now)}
 }
 
-// SetSubscribers enables e-mail subscriptions (call before serving).
+// SetSubscribers enables subscriptions (call before serving).
 func (s *Server) SetSubscribers(sub Subscribers) { s.o.Subscribers = sub }
+
+// SetTexter enables text-message subscriptions (call before serving).
+func (s *Server) SetTexter(t Texter) { s.o.Texter = t }
 
 // Snapshot returns the snapshot being served.
 func (s *Server) Snapshot() *Snapshot { return s.current.Load() }
@@ -146,7 +161,7 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	}
 	for _, lang := range langs {
 		faq := faqFor(p, lang)
-		page, err := m.renderPage(lang, faq, string(css), stale, s.o.Subscribers != nil && s.o.Mailer != nil)
+		page, err := m.renderPage(lang, faq, string(css), stale, s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil), s.o.Texter != nil)
 		if err != nil {
 			return nil, err
 		}

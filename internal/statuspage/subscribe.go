@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vigie-hq/vigie/internal/audience"
 )
@@ -29,6 +31,11 @@ type Mailer interface {
 	SendMail(ctx context.Context, to, subject, body string, headers map[string]string) error
 }
 
+// Texter sends the confirmation SMS of a subscription.
+type Texter interface {
+	SendSMS(ctx context.Context, to, text string) error
+}
+
 // consentWording identifies the consent text shown next to the form; bump
 // it whenever that text changes, so each consent records what was agreed to.
 const consentWording = "statuspage-subscribe-v1"
@@ -40,6 +47,7 @@ var subscribeWords = map[string]map[string]string{
 		"confirm": "Confirmer mon abonnement", "confirmed": "C'est fait : vous recevrez nos alertes par e-mail.",
 		"unsub": "Se désabonner", "unsubbed": "Vous ne recevrez plus nos alertes.", "invalid": "Ce lien n'est pas valable ou a déjà servi.",
 		"expired": "Ce lien a expiré : abonnez-vous à nouveau depuis la page d'état.", "back": "Retour à la page d'état",
+		"sms":      "%s : confirmez vos alertes SMS en ouvrant %s (sinon ignorez ce message)",
 		"confirmQ": "Confirmer votre abonnement aux alertes de %[2]s ?", "unsubQ": "Ne plus recevoir les alertes de %s à l'adresse %s ?",
 	},
 	"en": {
@@ -48,6 +56,7 @@ var subscribeWords = map[string]map[string]string{
 		"confirm": "Confirm my subscription", "confirmed": "Done: you will receive our alerts by e-mail.",
 		"unsub": "Unsubscribe", "unsubbed": "You will no longer receive our alerts.", "invalid": "This link is not valid or was already used.",
 		"expired": "This link has expired: subscribe again from the status page.", "back": "Back to the status page",
+		"sms":      "%s: confirm your text alerts at %s (or ignore this message)",
 		"confirmQ": "Confirm your subscription to %[2]s alerts?", "unsubQ": "Stop receiving %s alerts at %s?",
 	},
 }
@@ -112,7 +121,7 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(r)
-	if s.o.Subscribers == nil || s.o.Mailer == nil {
+	if s.o.Subscribers == nil || (s.o.Mailer == nil && s.o.Texter == nil) {
 		http.Error(w, "subscriptions are not configured on this instance", http.StatusServiceUnavailable)
 		return
 	}
@@ -141,7 +150,34 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 	if s.o.ClientKey != nil {
 		client = s.o.ClientKey(r)
 	}
-	token, err := s.o.Subscribers.Subscribe(r.Context(), audience.SubscribeInput{Channel: "email", Address: r.PostFormValue("email"), Lang: lang, Components: comps,
+	channel, address := "email", r.PostFormValue("email")
+	if r.PostFormValue("channel") != "sms" && s.o.Mailer == nil {
+		http.Error(w, "e-mail alerts are not available here", http.StatusUnprocessableEntity)
+		return
+	}
+	if r.PostFormValue("channel") == "sms" {
+		channel, address = "sms", r.PostFormValue("phone")
+		if s.o.Texter == nil {
+			http.Error(w, "text-message alerts are not available here", http.StatusUnprocessableEntity)
+			return
+		}
+	}
+	var phone string
+	if channel == "sms" {
+		var err error
+		if phone, err = audience.NormalizePhone(address, "FR"); err != nil {
+			http.Error(w, "please enter a valid mobile number", http.StatusUnprocessableEntity)
+			return
+		}
+		// SMS pumping: confirmation texts are capped per number prefix and
+		// per day, so the form cannot be used to run up a phone bill.
+		if s.smsGuard != nil && !s.smsGuard.allow(phone) {
+			w.Header().Set("Retry-After", "3600")
+			http.Error(w, "too many text-message subscriptions right now; please use e-mail or try again later", http.StatusTooManyRequests)
+			return
+		}
+	}
+	token, err := s.o.Subscribers.Subscribe(r.Context(), audience.SubscribeInput{Channel: channel, Address: address, Lang: lang, Components: comps,
 		Source: "statuspage", Client: client, Wording: consentWording})
 	if err != nil {
 		if strings.Contains(err.Error(), "not an e-mail address") {
@@ -156,14 +192,62 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 		link := fmt.Sprintf("%s/subscribe/confirm?token=%s&lang=%s", strings.TrimRight(s.o.BaseURL, "/"), url.QueryEscape(token), lang)
 		words := sw(lang)
 		org := p.Organisation.Name
-		to, _ := audience.NormalizeEmail(r.PostFormValue("email"))
-		if err := s.o.Mailer.SendMail(r.Context(), to, fmt.Sprintf(words["subject"], org), fmt.Sprintf(words["body"], org, link), nil); err != nil {
-			s.o.Logger.Error("send subscription confirmation", "err", err)
-			http.Error(w, "could not send the confirmation e-mail; please try again in a few minutes", http.StatusServiceUnavailable)
+		var sendErr error
+		if channel == "sms" {
+			sendErr = s.o.Texter.SendSMS(r.Context(), phone, fmt.Sprintf(words["sms"], org, link))
+		} else {
+			to, _ := audience.NormalizeEmail(address)
+			sendErr = s.o.Mailer.SendMail(r.Context(), to, fmt.Sprintf(words["subject"], org), fmt.Sprintf(words["body"], org, link), nil)
+		}
+		if sendErr != nil {
+			s.o.Logger.Error("send subscription confirmation", "channel", channel, "err", sendErr)
+			http.Error(w, "could not send the confirmation; please try again in a few minutes", http.StatusServiceUnavailable)
 			return
 		}
 	}
 	done()
+}
+
+// smsGuard caps confirmation texts: per number prefix per hour and in all
+// per day.
+type smsGuard struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	perHour  int
+	perDay   int
+	day      string
+	dayCount int
+	hour     string
+	prefixes map[string]int
+}
+
+func newSMSGuard(perPrefixHour, perDay int, now func() time.Time) *smsGuard {
+	return &smsGuard{now: now, perHour: perPrefixHour, perDay: perDay, prefixes: map[string]int{}}
+}
+
+// allow counts one confirmation text to phone (E.164) if within the caps.
+func (g *smsGuard) allow(phone string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now().UTC()
+	if d := now.Format("2006-01-02"); d != g.day {
+		g.day, g.dayCount = d, 0
+	}
+	if h := now.Format("2006-01-02T15"); h != g.hour {
+		g.hour, g.prefixes = h, map[string]int{}
+	}
+	// The number without its last six digits: pumping fraud walks through
+	// ranges of numbers an operator shares revenue on.
+	prefix := phone
+	if len(prefix) > 8 {
+		prefix = prefix[:len(prefix)-6]
+	}
+	if g.dayCount >= g.perDay || g.prefixes[prefix] >= g.perHour {
+		return false
+	}
+	g.dayCount++
+	g.prefixes[prefix]++
+	return true
 }
 
 // handleConfirmForm shows a button: mail scanners that open links must not

@@ -15,6 +15,9 @@ import (
 	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/channel/email/emailtest"
+	"github.com/vigie-hq/vigie/internal/channel/twilio"
+	"github.com/vigie-hq/vigie/internal/channel/twilio/twiliotest"
+	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
@@ -117,5 +120,80 @@ func TestSubscribeDoubleOptIn(t *testing.T) {
 	}
 	if resp, _ := post("/unsubscribe?id=1&sig=forged", url.Values{}); resp.StatusCode != 404 {
 		t.Fatalf("forged unsubscribe: %d", resp.StatusCode)
+	}
+}
+
+type smsTexter struct{ s *twilio.Sender }
+
+func (t smsTexter) SendSMS(ctx context.Context, to, text string) error {
+	res := t.s.Send(ctx, []deliver.Item{{Key: "confirm", Address: to, Text: text}})
+	return res[0].Err
+}
+
+// TestSubscribeBySMS: the confirmation goes out as a text through Twilio's
+// documented API (a local double: Twilio has no local server), and the
+// per-prefix cap stops SMS pumping.
+func TestSubscribeBySMS(t *testing.T) {
+	const sid, token = "AC0123456789abcdef0123456789abcdef", "twilio-token"
+	twl := twiliotest.Start(t, sid, token)
+	sender, err := twilio.New(twilio.Options{AccountSID: sid, AuthToken: token, From: "+33600001234", BaseURL: twl.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.OpenSQLite(t, true)
+	p, _, _ := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
+	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
+	subs := audience.NewStore(db, nil)
+	mux := http.NewServeMux()
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	page := New(Options{Source: svc, Reports: userreport.NewStore(db, nil), Plan: func() *plan.Plan { return p }, BaseURL: hs.URL,
+		Subscribers: subs, Mailer: mailer{}, Texter: smsTexter{sender}, Secret: []byte("0123456789abcdef0123456789abcdef"), SMSPerPrefixHour: 2})
+	if err := page.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page.Routes(mux)
+	_, body := get(t, hs.URL+"/fr/")
+	if !strings.Contains(string(body), `name="phone"`) {
+		t.Fatal("no phone field on the page")
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	post := func(path string, form url.Values) int {
+		resp, err := client.PostForm(hs.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/subscribe", url.Values{"channel": {"sms"}, "phone": {"06 12 34 56 78"}, "consent": {"yes"}, "lang": {"fr"}}); code != http.StatusSeeOther {
+		t.Fatalf("subscribe by SMS: %d", code)
+	}
+	sent := twl.Messages()
+	if len(sent) != 1 || sent[0].To != "+33612345678" {
+		t.Fatalf("confirmation texts: %+v", sent)
+	}
+	tok := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(sent[0].Body)
+	if tok == nil || !strings.HasPrefix(sent[0].Body, "Café Express : confirmez vos alertes SMS") {
+		t.Fatalf("text: %q", sent[0].Body)
+	}
+	if code := post("/subscribe/confirm", url.Values{"token": {tok[1]}, "lang": {"fr"}}); code != 200 {
+		t.Fatalf("confirm: %d", code)
+	}
+	if n, _ := subs.CountConfirmed(context.Background()); n["sms"] != 1 {
+		t.Fatalf("confirmed: %v", n)
+	}
+	if code := post("/subscribe", url.Values{"channel": {"sms"}, "phone": {"12"}, "consent": {"yes"}}); code != 422 {
+		t.Fatalf("bad number: %d", code)
+	}
+	// Same operator prefix: the second text this hour passes, the third is refused.
+	if code := post("/subscribe", url.Values{"channel": {"sms"}, "phone": {"06 12 00 00 01"}, "consent": {"yes"}}); code != http.StatusSeeOther {
+		t.Fatalf("second number: %d", code)
+	}
+	if code := post("/subscribe", url.Values{"channel": {"sms"}, "phone": {"06 12 00 00 02"}, "consent": {"yes"}}); code != http.StatusTooManyRequests {
+		t.Fatalf("third number on the prefix: %d", code)
+	}
+	if n := len(twl.Messages()); n != 2 {
+		t.Fatalf("%d texts sent, want 2", n)
 	}
 }
