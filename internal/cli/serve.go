@@ -32,6 +32,7 @@ Examples:
 
 func (c *serveCmd) Run(rt *Runtime) error {
 	begin := time.Now()
+	tuneGC(rt.Env.Getenv)
 	flags := map[string]string{}
 	c.storeFlags.set(flags)
 	if c.Listen != "" {
@@ -104,4 +105,17 @@ func (c *serveCmd) Run(rt *Runtime) error {
 			_ = f.Sync()
 		}
 	})
+}
+
+// tuneGC trades memory for throughput under a stampede: the garbage
+// collector runs at 400 % heap growth instead of 100 % (most garbage is
+// per-request and short-lived), bounded by a soft limit of 512 MiB so a
+// crowd cannot make the heap run away. GOGC and GOMEMLIMIT override both.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(512 << 20)
+	}
 }
