@@ -167,6 +167,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, cfg.PublicURL(), logger)...)
 	for _, s := range senders {
+		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
+			a.status.SetPush(ps.PublicKey(), audience.NewStore(db, now))
+			if err := a.status.Refresh(ctx); err != nil {
+				return nil, fmt.Errorf("app: status page snapshot: %w", err)
+			}
+		}
 		if s.Channel() == "sms" {
 			a.status.SetTexter(smsTexter{s})
 			a.status.SetSubscribers(audience.NewStore(db, now))

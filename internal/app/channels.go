@@ -9,6 +9,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/channel/telegram"
 	"github.com/vigie-hq/vigie/internal/channel/twilio"
 	"github.com/vigie-hq/vigie/internal/channel/webhook"
+	"github.com/vigie-hq/vigie/internal/channel/webpush"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/receipts"
@@ -48,7 +49,7 @@ func setting(c plan.Channel, key string) string {
 // keep working.
 func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool, publicURL string, logger *slog.Logger) []deliver.Sender {
 	var out []deliver.Sender
-	for _, name := range []string{"webhook", "telegram", "sms"} {
+	for _, name := range []string{"webhook", "telegram", "sms", "push"} {
 		c, ok := p.Channels[name]
 		if !ok || !c.Enabled {
 			continue
@@ -102,6 +103,12 @@ func buildSender(name string, c plan.Channel, cred func(string) (string, error),
 		}
 		return twilio.New(twilio.Options{AccountSID: sid, AuthToken: tok, From: setting(c, "from"), MessagingServiceSID: setting(c, "messaging_service_sid"),
 			BaseURL: setting(c, "base_url"), StatusCallback: callback})
+	case "push":
+		key, err := cred("vapid_private_key")
+		if err != nil {
+			return nil, err
+		}
+		return webpush.New(webpush.Options{PrivateKey: key, Subject: setting(c, "subject"), AllowPrivate: allowPrivate})
 	}
 	return nil, fmt.Errorf("unknown channel %s", name)
 }

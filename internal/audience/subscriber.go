@@ -270,3 +270,22 @@ func (s *Store) OptOut(ctx context.Context, channel, address string) (bool, erro
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
+
+// AddBrowser records a web-push subscription as confirmed: the browser's
+// own permission prompt is the opt-in, and the address (the subscription)
+// only reaches that browser. Re-subscribing updates language and interests.
+func (s *Store) AddBrowser(ctx context.Context, subscription, lang string, components []string, client, wording string) error {
+	if subscription == "" || len(subscription) > 4096 {
+		return errors.New("audience: push subscription missing or too long")
+	}
+	now := s.db.TimeArg(store.Timestamp(s.now()))
+	comps, _ := json.Marshal(nonNil(components))
+	_, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`INSERT INTO subscribers (channel, address, lang, components, state, consent_source, consent_at, consent_client, consent_wording, confirmed_at, created_at, updated_at)
+		VALUES ('push', ?, ?, ?, 'confirmed', 'statuspage-browser', ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, state = 'confirmed', updated_at = excluded.updated_at`),
+		subscription, lang, string(comps), now, client, wording, now, now, now)
+	if err != nil {
+		return fmt.Errorf("audience: add browser: %w", err)
+	}
+	return nil
+}

@@ -55,6 +55,9 @@ type Options struct {
 	Texter           Texter
 	SMSPerPrefixHour int
 	SMSPerDay        int
+	// PushKey (the VAPID public key) and Browsers enable web push.
+	PushKey  string
+	Browsers Browsers
 }
 
 // Server serves the public status page from in-memory snapshots.
@@ -92,6 +95,9 @@ func New(o Options) *Server {
 
 // SetSubscribers enables subscriptions (call before serving).
 func (s *Server) SetSubscribers(sub Subscribers) { s.o.Subscribers = sub }
+
+// SetPush enables web-push subscriptions (call before serving).
+func (s *Server) SetPush(publicKey string, b Browsers) { s.o.PushKey, s.o.Browsers = publicKey, b }
 
 // SetTexter enables text-message subscriptions (call before serving).
 func (s *Server) SetTexter(t Texter) { s.o.Texter = t }
@@ -161,7 +167,11 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	}
 	for _, lang := range langs {
 		faq := faqFor(p, lang)
-		page, err := m.renderPage(lang, faq, string(css), stale, s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil), s.o.Texter != nil)
+		page, err := m.renderPage(lang, faq, string(css), stale, features{
+			Subscribe: s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil),
+			SMS:       s.o.Texter != nil,
+			PushKey:   s.o.PushKey,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +218,7 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	for path, asset := range map[string]string{"/assets/live.js": "assets/live.js", "/widget.js": "assets/widget.js"} {
+	for path, asset := range map[string]string{"/assets/live.js": "assets/live.js", "/widget.js": "assets/widget.js", "/sw.js": "assets/sw.js"} {
 		js, _ := files.ReadFile(asset)
 		if err := add(path, js, "text/javascript; charset=utf-8", cacheAsset); err != nil {
 			return nil, err
@@ -315,6 +325,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /history.atom", s.handleStatic)
 	mux.HandleFunc("GET /badge.svg", s.handleStatic)
 	mux.HandleFunc("GET /widget.js", s.handleStatic)
+	mux.HandleFunc("GET /sw.js", s.handleStatic)
+	mux.HandleFunc("POST /push/subscribe", s.handlePushSubscribe)
+	mux.HandleFunc("POST /push/unsubscribe", s.handlePushUnsubscribe)
 	mux.HandleFunc("GET /assets/", s.handleStatic)
 	mux.HandleFunc("GET /events", s.handleEvents)
 	mux.HandleFunc("POST /report", s.handleReport)

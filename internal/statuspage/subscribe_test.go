@@ -2,6 +2,10 @@ package statuspage
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +21,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/channel/email/emailtest"
 	"github.com/vigie-hq/vigie/internal/channel/twilio"
 	"github.com/vigie-hq/vigie/internal/channel/twilio/twiliotest"
+	"github.com/vigie-hq/vigie/internal/channel/webpush"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
@@ -195,5 +200,64 @@ func TestSubscribeBySMS(t *testing.T) {
 	}
 	if n := len(twl.Messages()); n != 2 {
 		t.Fatalf("%d texts sent, want 2", n)
+	}
+}
+
+func TestPushSubscription(t *testing.T) {
+	db := storetest.OpenSQLite(t, true)
+	p, _, _ := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
+	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
+	subs := audience.NewStore(db, nil)
+	mux := http.NewServeMux()
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	pub, _, err := webpush.GenerateVAPIDKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := New(Options{Source: svc, Reports: userreport.NewStore(db, nil), Plan: func() *plan.Plan { return p }, BaseURL: hs.URL})
+	page.SetPush(pub, subs)
+	if err := page.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page.Routes(mux)
+	_, body := get(t, hs.URL+"/fr/")
+	if !strings.Contains(string(body), `data-key="`+pub+`"`) {
+		t.Fatal("the page does not offer browser alerts")
+	}
+	if resp, sw := get(t, hs.URL+"/sw.js"); resp.StatusCode != 200 || !strings.Contains(string(sw), "showNotification") {
+		t.Fatalf("service worker: %d", resp.StatusCode)
+	}
+	// A browser's key pair, as PushManager.subscribe would create.
+	browser, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSecret := make([]byte, 16)
+	_, _ = rand.Read(authSecret)
+	sub := fmt.Sprintf(`{"endpoint":"https://push.example.net/send/abc","keys":{"p256dh":%q,"auth":%q}}`,
+		base64.RawURLEncoding.EncodeToString(browser.PublicKey().Bytes()), base64.RawURLEncoding.EncodeToString(authSecret))
+	post := func(path, body string) int {
+		resp, err := http.Post(hs.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/push/subscribe", `{"subscription":`+sub+`,"lang":"en","components":["whatsapp-orders"]}`); code != 201 {
+		t.Fatalf("subscribe: %d", code)
+	}
+	if n, _ := subs.CountConfirmed(context.Background()); n["push"] != 1 {
+		t.Fatalf("confirmed: %v", n)
+	}
+	if code := post("/push/subscribe", `{"subscription":{"endpoint":"http://127.0.0.1/x","keys":{"p256dh":"AAA","auth":"BBB"}}}`); code != 422 {
+		t.Fatalf("invalid subscription: %d", code)
+	}
+	if code := post("/push/unsubscribe", `{"subscription":`+sub+`}`); code != 204 {
+		t.Fatalf("unsubscribe: %d", code)
+	}
+	if n, _ := subs.CountConfirmed(context.Background()); n["push"] != 0 {
+		t.Fatalf("after unsubscribe: %v", n)
 	}
 }

@@ -28,5 +28,25 @@
       }
     });
   }
+  // Web push: subscribe this browser after its permission prompt.
+  var pushBtn = document.getElementById("push-on");
+  if (pushBtn && "serviceWorker" in navigator && "PushManager" in window) {
+    pushBtn.addEventListener("click", function () {
+      var key = pushBtn.getAttribute("data-key");
+      var raw = atob(key.replace(/-/g, "+").replace(/_/g, "/"));
+      var bytes = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+      navigator.serviceWorker.register("/sw.js").then(function (reg) {
+        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
+      }).then(function (sub) {
+        return fetch("/push/subscribe", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ subscription: sub.toJSON(), lang: lang }) });
+      }).then(function (r) {
+        if (r.ok) document.getElementById("push-state").textContent = document.body.getAttribute("data-push-on");
+      }).catch(function () { /* permission refused or unsupported: nothing to do */ });
+    });
+  } else if (pushBtn) {
+    pushBtn.hidden = true;
+  }
   connect();
 })();

@@ -1,0 +1,101 @@
+package statuspage
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/vigie-hq/vigie/internal/channel/webpush"
+)
+
+// Browsers stores web-push subscriptions.
+type Browsers interface {
+	AddBrowser(ctx context.Context, subscription, lang string, components []string, client, wording string) error
+	OptOut(ctx context.Context, channel, address string) (bool, error)
+}
+
+type pushRequest struct {
+	Subscription json.RawMessage `json:"subscription"`
+	Lang         string          `json:"lang"`
+	Components   []string        `json:"components"`
+}
+
+// canonical validates a browser subscription and returns it as stored.
+func canonical(raw json.RawMessage) (string, bool) {
+	sub, err := webpush.ParseSubscription(string(raw))
+	if err != nil {
+		return "", false
+	}
+	b, err := json.Marshal(map[string]any{"endpoint": sub.Endpoint, "keys": map[string]string{"p256dh": sub.P256DH, "auth": sub.Auth}})
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// handlePushSubscribe records the subscription a browser created after its
+// permission prompt (the script on the page posts it here).
+func (s *Server) handlePushSubscribe(w http.ResponseWriter, r *http.Request) {
+	if s.o.Browsers == nil || s.o.PushKey == "" {
+		http.Error(w, "web push is not configured", http.StatusNotFound)
+		return
+	}
+	if s.o.AllowSubscribe != nil && !s.o.AllowSubscribe(r) {
+		http.Error(w, "too many subscriptions from your address", http.StatusTooManyRequests)
+		return
+	}
+	var req pushRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return
+	}
+	sub, ok := canonical(req.Subscription)
+	if !ok {
+		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
+		return
+	}
+	p := s.o.Plan()
+	lang := req.Lang
+	if !containsStr(p.Organisation.Languages, lang) {
+		lang = p.Organisation.DefaultLanguage
+	}
+	var comps []string
+	for _, c := range req.Components {
+		if p.Component(c) != nil {
+			comps = append(comps, c)
+		}
+	}
+	client := ""
+	if s.o.ClientKey != nil {
+		client = s.o.ClientKey(r)
+	}
+	if err := s.o.Browsers.AddBrowser(r.Context(), sub, lang, comps, client, consentWording); err != nil {
+		s.o.Logger.Error("push subscribe", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+}
+
+// handlePushUnsubscribe forgets a browser's subscription.
+func (s *Server) handlePushUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	if s.o.Browsers == nil {
+		http.Error(w, "web push is not configured", http.StatusNotFound)
+		return
+	}
+	var req pushRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return
+	}
+	sub, ok := canonical(req.Subscription)
+	if !ok {
+		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
+		return
+	}
+	if _, err := s.o.Browsers.OptOut(r.Context(), "push", sub); err != nil {
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
