@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if err := a.status.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
 	}
+	subscribers := audience.NewStore(db, now)
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -186,6 +187,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		UnsubscribeURL: a.status.UnsubscribeURL,
 		Now:            now,
 		Logger:         logger,
+		OnGone: func(ctx context.Context, channel, address string) {
+			if _, err := subscribers.OptOut(ctx, channel, address); err != nil {
+				logger.Error("drop a gone address", "channel", channel, "err", err)
+			}
+		},
 	})
 	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: audience.NewStore(db, now), PublicURL: cfg.PublicURL(),
 		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}

@@ -38,6 +38,10 @@ type Options struct {
 	DefaultLang string
 	// UnsubscribeURL returns a recipient's one-click unsubscribe link.
 	UnsubscribeURL func(subscriberID int64) string
+	// OnGone is called when a provider says an address no longer exists
+	// or its owner opted out (a push subscription answering 410, an SMS
+	// STOP): the audience should stop using it.
+	OnGone func(ctx context.Context, channel, address string)
 	// RatePerSecond limits each provider (by provider name); absent = unlimited.
 	RatePerSecond map[string]float64
 	Now           func() time.Time

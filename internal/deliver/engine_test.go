@@ -345,3 +345,39 @@ func TestTwoEnginesShareTheWork(t *testing.T) {
 		}
 	})
 }
+
+type goneErr struct{}
+
+func (goneErr) Error() string { return "410 subscription expired" }
+func (goneErr) Gone() bool    { return true }
+
+func TestGoneAddressesAreDropped(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.subscribe(t, "kept@example.org", "fr")
+		w.subscribe(t, "gone@example.org", "fr")
+		w.publishEmailAck(t, false)
+		s := newSink("smtp")
+		s.fail = func(_ int, it deliver.Item) *deliver.Result {
+			if it.Address == "gone@example.org" {
+				return &deliver.Result{Err: goneErr{}, Permanent: true}
+			}
+			return nil
+		}
+		opts := fastOptions()
+		var dropped []string
+		opts.OnGone = func(ctx context.Context, channel, address string) {
+			dropped = append(dropped, channel+":"+address)
+			if _, err := w.subs.OptOut(ctx, channel, address); err != nil {
+				t.Error(err)
+			}
+		}
+		drain(t, deliver.New(db, []deliver.Sender{s}, opts))
+		if len(dropped) != 1 || dropped[0] != "email:gone@example.org" {
+			t.Fatalf("dropped %v", dropped)
+		}
+		if n, _ := w.subs.CountConfirmed(context.Background()); n["email"] != 1 {
+			t.Fatalf("confirmed after drop: %v", n)
+		}
+	})
+}

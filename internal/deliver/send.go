@@ -210,6 +210,10 @@ func (e *Engine) sendAll(ctx context.Context, senders []Sender, due []delivery, 
 					okRows = append(okRows, outcome{d: d, providerID: r.ProviderID})
 				case r.Permanent:
 					failRows = append(failRows, outcome{d: d, reason: r.Err.Error()})
+					var gone interface{ Gone() bool }
+					if e.o.OnGone != nil && errors.As(r.Err, &gone) && gone.Gone() {
+						e.o.OnGone(ctx, s.Channel(), d.address)
+					}
 				default:
 					failures++
 					retryRows = append(retryRows, outcome{d: d, reason: r.Err.Error(), after: r.RetryAfter})
