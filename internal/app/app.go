@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			}
 		}
 		if s.Channel() == "sms" {
+			notifier.sms = s
 			a.status.SetTexter(smsTexter{s})
 			a.status.SetSubscribers(audience.NewStore(db, now))
 			if err := a.status.Refresh(ctx); err != nil {

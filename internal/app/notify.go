@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/vigie-hq/vigie/internal/channel/email"
@@ -10,21 +11,53 @@ import (
 	"github.com/vigie-hq/vigie/internal/incident"
 )
 
-// teamNotifier pages the crisis team until the delivery engine exists: it
-// logs every notification and e-mails it when an SMTP relay is configured
-// and the person has an e-mail address. Drill notifications are marked.
+// teamNotifier pages the crisis team on the channels each person prefers
+// (their plan `notify` list, e-mail by default), falling back to the next
+// one when a channel fails or is not configured: staff channels are an SMS
+// through the SMS channel and e-mail through the SMTP relay. Every page is
+// logged; drill pages are marked by the crisis room.
 type teamNotifier struct {
 	logger *slog.Logger
 	mail   *email.Sender
+	sms    deliver.Sender
 }
 
 func (n *teamNotifier) NotifyTeam(ctx context.Context, msg incident.Notification) error {
 	n.logger.Info("team notification", "incident", msg.IncidentID, "person", msg.Person.ID, "role", msg.Role, "subject", msg.Subject, "drill", msg.Drill)
-	addr := msg.Person.Contact["email"]
-	if n.mail == nil || addr == "" {
-		return nil
+	// The person's preferences, then e-mail as the last resort.
+	order := append(append([]string(nil), msg.Person.Notify...), "email")
+	var errs []error
+	tried := map[string]bool{}
+	for _, ch := range order {
+		if tried[ch] {
+			continue
+		}
+		tried[ch] = true
+		addr := msg.Person.Contact[ch]
+		if addr == "" {
+			continue
+		}
+		var err error
+		switch {
+		case ch == "email" && n.mail != nil:
+			err = n.mail.Send(ctx, email.Mail{To: addr, Subject: msg.Subject, Body: msg.Body})
+		case ch == "sms" && n.sms != nil:
+			res := n.sms.Send(ctx, []deliver.Item{{Key: fmt.Sprintf("page-%d-%s-%s", msg.IncidentID, msg.Role, msg.Person.ID), Address: addr, Text: msg.Subject}})
+			if len(res) > 0 {
+				err = res[0].Err
+			}
+		default:
+			continue // channel not configured for staff: try the next one
+		}
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", ch, err))
 	}
-	return n.mail.Send(ctx, email.Mail{To: addr, Subject: msg.Subject, Body: msg.Body})
+	if len(errs) == 0 {
+		return fmt.Errorf("no configured staff channel reaches %s (wants %v)", msg.Person.ID, msg.Person.Notify)
+	}
+	return errors.Join(errs...)
 }
 
 // smtpMailer sends the status page's subscription confirmations.

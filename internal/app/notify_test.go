@@ -9,9 +9,13 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/audience"
+	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/channel/email/emailtest"
+	"github.com/vigie-hq/vigie/internal/channel/twilio"
+	"github.com/vigie-hq/vigie/internal/channel/twilio/twiliotest"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
 
@@ -112,5 +116,36 @@ func TestPublishedMessageReachesSubscribers(t *testing.T) {
 	reach, err := a.deliver.Reach(ctx, msg)
 	if err != nil || reach["email"]["sent"] != 1 {
 		t.Fatalf("reach %v %v", reach, err)
+	}
+}
+
+func TestTeamPagingFollowsPreferences(t *testing.T) {
+	const sid, tok = "AC0123456789abcdef0123456789abcdef", "twilio-token"
+	twl := twiliotest.Start(t, sid, tok)
+	sms, err := twilio.New(twilio.Options{AccountSID: sid, AuthToken: tok, From: "+33600001234", BaseURL: twl.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp := emailtest.Start(t)
+	mail, _ := email.New(smtp.URL(), "vigie@cafe-express.fr")
+	n := &teamNotifier{logger: slog.New(slog.DiscardHandler), mail: mail, sms: sms}
+	marie := plan.Person{ID: "marie", Contact: map[string]string{"sms": "+33611111111", "email": "marie@cafe-express.fr"}, Notify: []string{"sms", "phone"}}
+	if err := n.NotifyTeam(context.Background(), incident.Notification{Person: marie, Role: "commander", Subject: "Panne WhatsApp : commander"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := twl.Messages(); len(got) != 1 || got[0].To != "+33611111111" || len(smtp.Messages()) != 0 {
+		t.Fatalf("Marie wants SMS first: texts %+v, mails %d", got, len(smtp.Messages()))
+	}
+	// SMS refused: falls back to e-mail.
+	twl.Reject("+33611111111", 21211)
+	if err := n.NotifyTeam(context.Background(), incident.Notification{Person: marie, Role: "commander", Subject: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(smtp.Wait(1, 5*time.Second)) != 1 {
+		t.Fatal("no e-mail fallback")
+	}
+	nobody := plan.Person{ID: "x", Contact: map[string]string{"slack": "@x"}, Notify: []string{"slack"}}
+	if err := n.NotifyTeam(context.Background(), incident.Notification{Person: nobody}); err == nil || !strings.Contains(err.Error(), "no configured staff channel") {
+		t.Fatalf("unreachable person: %v", err)
 	}
 }
