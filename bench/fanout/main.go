@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -38,6 +39,7 @@ func main() {
 	workers := flag.Int("workers", 16, "delivery workers")
 	timeout := flag.Duration("timeout", 10*time.Minute, "overall limit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
+	null := flag.Bool("null", false, "accept every batch in process instead of the webhook channel: measures the engine's own ceiling (ledger, jobs, expansion)")
 	flag.Parse()
 	if *n < 1 || *n > 2_000_000 {
 		fail("-n must be 1..2000000")
@@ -87,17 +89,41 @@ func main() {
 
 	// The audience.
 	t0 := time.Now()
-	var csv strings.Builder
-	csv.WriteString("channel,address,lang\n")
-	for i := 0; i < *n; i++ {
-		fmt.Fprintf(&csv, "webhook,%s/r/%d,fr\n", sink, i)
-	}
-	_, err = audience.NewStore(db, nil).Import(ctx, strings.NewReader(csv.String()), audience.ImportOptions{Source: "bench", Wording: "bench", Langs: []string{"fr", "en"}})
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		bw.WriteString("channel,address,lang\n")
+		for i := 0; i < *n; i++ {
+			fmt.Fprintf(bw, "webhook,%s/r/%d,fr\n", sink, i)
+		}
+		bw.Flush()
+		pw.Close()
+	}()
+	_, err = audience.NewStore(db, nil).Import(ctx, pr, audience.ImportOptions{Source: "bench", Wording: "bench", Langs: []string{"fr", "en"}})
 	check(err)
 	fmt.Printf("audience of %d imported in %s (%s)\n", *n, time.Since(t0).Round(time.Millisecond), db.Dialect())
 
-	sender, err := webhook.New(webhook.Options{Secret: []byte("bench-secret-0123456789abcdef"), AllowPrivate: true})
-	check(err)
+	var sender deliver.Sender
+	if *null {
+		sender = &nullSender{accept: func(key string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := seen[key]; dup {
+				duplicates++
+				return
+			}
+			seen[key] = struct{}{}
+			if len(seen) == min(1000, *n) {
+				firstK = time.Now()
+			}
+			if len(seen) == *n {
+				close(done)
+			}
+		}}
+	} else {
+		sender, err = webhook.New(webhook.Options{Secret: []byte("bench-secret-0123456789abcdef"), AllowPrivate: true})
+		check(err)
+	}
 	engine := deliver.New(db, []deliver.Sender{sender}, deliver.Options{DefaultLang: "fr", Workers: *workers, Poll: 20 * time.Millisecond})
 	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
 	if *cpuprofile != "" {
@@ -132,6 +158,23 @@ func main() {
 	fmt.Printf("fan-out of %d: %s end to end, %.0f messages/s, first 1,000 after %s, %d retransmissions deduplicated\n",
 		*n, wall.Round(time.Millisecond), float64(*n)/wall.Seconds(), firstK.Sub(published).Round(time.Millisecond), duplicates)
 	fmt.Printf("peak RSS: %s\n", peakRSS())
+}
+
+// nullSender accepts batches of 500 in process, like a provider's bulk API
+// that costs nothing: what remains is the engine's own work.
+type nullSender struct{ accept func(key string) }
+
+func (nullSender) Channel() string  { return "webhook" }
+func (nullSender) Provider() string { return "null" }
+func (nullSender) MaxBatch() int    { return 500 }
+func (nullSender) Idempotent() bool { return true }
+func (s *nullSender) Send(_ context.Context, items []deliver.Item) []deliver.Result {
+	out := make([]deliver.Result, len(items))
+	for i, it := range items {
+		s.accept(it.Key)
+		out[i] = deliver.Result{Key: it.Key}
+	}
+	return out
 }
 
 func peakRSS() string {

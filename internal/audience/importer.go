@@ -86,12 +86,31 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 		}
 		return ""
 	}
-	type row struct {
-		line                          int
-		channel, address, lang, comps string
+	// Lines are inserted as they are read, in one transaction: a rejected
+	// file rolls back entirely, and memory stays flat for big files.
+	tx, err := s.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return rep, fmt.Errorf("audience: import: %w", err)
 	}
-	var rows []row
-	seen := map[string]int{}
+	defer tx.Rollback()
+	now := s.db.TimeArg(store.Timestamp(s.now()))
+	var batch []importRow
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n, err := s.insertImported(ctx, tx, batch, opts, now)
+		if err != nil {
+			return err
+		}
+		rep.Added += n
+		batch = batch[:0]
+		if opts.Progress != nil {
+			opts.Progress(rep.Read)
+		}
+		return nil
+	}
+	seen := map[string]struct{}{}
 	line := 1
 	for {
 		rec, err := cr.Read()
@@ -125,60 +144,67 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 		}
 		// Mailboxes are case-insensitive in practice: one person, one message.
 		key := ch + "\x00" + strings.ToLower(norm)
-		if first, dup := seen[key]; dup {
+		if _, dup := seen[key]; dup {
 			rep.Duplicates++
-			_ = first
 			continue
 		}
-		seen[key] = line
+		seen[key] = struct{}{}
 		var comps []string
 		for _, c := range strings.Split(field(rec, "components"), "|") {
 			if c = strings.TrimSpace(c); c != "" {
 				comps = append(comps, c)
 			}
 		}
+		if len(rep.Problems) > 0 && !opts.SkipInvalid {
+			continue // the file will be rejected: only collect the report
+		}
 		cj, _ := json.Marshal(nonNil(comps))
-		rows = append(rows, row{line: line, channel: ch, address: norm, lang: lang, comps: string(cj)})
-		if opts.Progress != nil && rep.Read%10000 == 0 {
-			opts.Progress(rep.Read)
+		batch = append(batch, importRow{line: line, channel: ch, address: norm, lang: lang, comps: string(cj)})
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return rep, err
+			}
 		}
 	}
 	if len(rep.Problems) > 0 && !opts.SkipInvalid {
 		return rep, fmt.Errorf("audience: import rejected: %d invalid line(s), nothing imported (first: %s); fix them or use --skip-invalid", len(rep.Problems), rep.Problems[0])
 	}
-	now := s.db.TimeArg(store.Timestamp(s.now()))
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		const per = 400
-		for i := 0; i < len(rows); i += per {
-			part := rows[i:min(i+per, len(rows))]
-			var b strings.Builder
-			b.WriteString(`INSERT INTO subscribers (channel, address, lang, components, state, consent_source, consent_at, consent_wording, confirmed_at, created_at, updated_at) VALUES `)
-			args := make([]any, 0, len(part)*11)
-			for j, x := range part {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString("(?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
-				args = append(args, x.channel, x.address, x.lang, x.comps, opts.Source, now, opts.Wording, now, now, now)
-			}
-			// An address that unsubscribed is never resubscribed by an import.
-			b.WriteString(` ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, updated_at = excluded.updated_at WHERE subscribers.state <> 'unsubscribed'`)
-			res, err := tx.ExecContext(ctx, s.db.Rebind(b.String()), args...)
-			if err != nil {
-				return fmt.Errorf("audience: import lines %d–%d: %w", part[0].line, part[len(part)-1].line, err)
-			}
-			n, _ := res.RowsAffected()
-			rep.Added += int(n)
-			if opts.Progress != nil {
-				opts.Progress(min(i+per, len(rows)))
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := flush(); err != nil {
 		return rep, err
 	}
+	if err := tx.Commit(); err != nil {
+		return rep, fmt.Errorf("audience: import: commit: %w", err)
+	}
 	return rep, nil
+}
+
+const importBatch = 400
+
+type importRow struct {
+	line                          int
+	channel, address, lang, comps string
+}
+
+// insertImported inserts one batch of imported lines.
+func (s *Store) insertImported(ctx context.Context, tx *sql.Tx, part []importRow, opts ImportOptions, now any) (int, error) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO subscribers (channel, address, lang, components, state, consent_source, consent_at, consent_wording, confirmed_at, created_at, updated_at) VALUES `)
+	args := make([]any, 0, len(part)*10)
+	for j, x := range part {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
+		args = append(args, x.channel, x.address, x.lang, x.comps, opts.Source, now, opts.Wording, now, now, now)
+	}
+	// An address that unsubscribed is never resubscribed by an import.
+	b.WriteString(` ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, updated_at = excluded.updated_at WHERE subscribers.state <> 'unsubscribed'`)
+	res, err := tx.ExecContext(ctx, s.db.Rebind(b.String()), args...)
+	if err != nil {
+		return 0, fmt.Errorf("audience: import lines %d–%d: %w", part[0].line, part[len(part)-1].line, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // normalize checks and normalises an address for a channel; the reason is
