@@ -116,6 +116,7 @@ func (s *Server) serve(c net.Conn) {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
 			say("250-emailtest")
 			say("250-8BITMIME")
+			say("250-PIPELINING")
 			say("250 AUTH PLAIN")
 		case strings.HasPrefix(cmd, "AUTH PLAIN"):
 			s.mu.Lock()
@@ -137,6 +138,10 @@ func (s *Server) serve(c net.Conn) {
 			cur.To = append(cur.To, addr)
 			say("250 2.1.5 ok")
 		case cmd == "DATA":
+			if len(cur.To) == 0 {
+				say("554 5.5.1 no valid recipients")
+				continue
+			}
 			say("354 end with <CRLF>.<CRLF>")
 			var b strings.Builder
 			for {
@@ -158,6 +163,7 @@ func (s *Server) serve(c net.Conn) {
 			default:
 			}
 			say("250 2.0.0 queued")
+			cur = Message{}
 		case cmd == "RSET":
 			cur = Message{}
 			say("250 ok")
