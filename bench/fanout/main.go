@@ -26,6 +26,7 @@ import (
 
 	"github.com/vigie-hq/vigie/examples"
 	"github.com/vigie-hq/vigie/internal/audience"
+	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/channel/webhook"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
@@ -39,6 +40,7 @@ func main() {
 	workers := flag.Int("workers", 16, "delivery workers")
 	timeout := flag.Duration("timeout", 10*time.Minute, "overall limit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
+	smtpAddr := flag.String("smtp", "", "send e-mail to this SMTP sink on loopback (e.g. smtp-sink) instead of webhooks; completion is read from the ledger")
 	null := flag.Bool("null", false, "accept every batch in process instead of the webhook channel: measures the engine's own ceiling (ledger, jobs, expansion)")
 	flag.Parse()
 	if *n < 1 || *n > 2_000_000 {
@@ -94,7 +96,11 @@ func main() {
 		bw := bufio.NewWriterSize(pw, 64<<10)
 		bw.WriteString("channel,address,lang\n")
 		for i := 0; i < *n; i++ {
-			fmt.Fprintf(bw, "webhook,%s/r/%d,fr\n", sink, i)
+			if *smtpAddr != "" {
+				fmt.Fprintf(bw, "email,client%d@example.org,fr\n", i)
+			} else {
+				fmt.Fprintf(bw, "webhook,%s/r/%d,fr\n", sink, i)
+			}
 		}
 		bw.Flush()
 		pw.Close()
@@ -104,7 +110,15 @@ func main() {
 	fmt.Printf("audience of %d imported in %s (%s)\n", *n, time.Since(t0).Round(time.Millisecond), db.Dialect())
 
 	var sender deliver.Sender
-	if *null {
+	if *smtpAddr != "" {
+		host, _, err := net.SplitHostPort(*smtpAddr)
+		if err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
+			fail("-smtp must be a loopback address")
+		}
+		es, err := email.New("smtp://"+*smtpAddr, "Café Express <alertes@cafe-express.fr>")
+		check(err)
+		sender = email.NewBulk(es, 20, 500)
+	} else if *null {
 		sender = &nullSender{accept: func(key string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -138,11 +152,38 @@ func main() {
 	res, err := svc.Declare(ctx, marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
 	check(err)
 	for _, d := range res.Drafts {
-		if d.TemplateID == "wa-ack-status" {
+		if d.TemplateID == tmplFor(*smtpAddr) {
 			published = time.Now()
 			_, err := svc.Publish(ctx, marie, d.ID)
 			check(err)
 		}
+	}
+	var msgID int64
+	for _, d := range res.Drafts {
+		if d.TemplateID == tmplFor(*smtpAddr) {
+			msgID = d.ID
+		}
+	}
+	if *smtpAddr != "" {
+		// Completion comes from the ledger: smtp-sink only counts.
+		go func() {
+			for ctx.Err() == nil {
+				reach, err := engine.Reach(ctx, msgID)
+				if err == nil {
+					sent := reach["email"]["sent"]
+					mu.Lock()
+					if firstK.IsZero() && sent >= min(1000, *n) {
+						firstK = time.Now()
+					}
+					mu.Unlock()
+					if sent+reach["email"]["failed"]+reach["email"]["dead"] >= *n {
+						close(done)
+						return
+					}
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
 	}
 	select {
 	case <-done:
@@ -158,6 +199,16 @@ func main() {
 	fmt.Printf("fan-out of %d: %s end to end, %.0f messages/s, first 1,000 after %s, %d retransmissions deduplicated\n",
 		*n, wall.Round(time.Millisecond), float64(*n)/wall.Seconds(), firstK.Sub(published).Round(time.Millisecond), duplicates)
 	fmt.Printf("peak RSS: %s\n", peakRSS())
+}
+
+// tmplFor is the Café Express acknowledgement published: the e-mail one
+// for the SMTP run, the status-page one (which also goes to webhooks)
+// otherwise.
+func tmplFor(smtpAddr string) string {
+	if smtpAddr != "" {
+		return "wa-ack-email"
+	}
+	return "wa-ack-status"
 }
 
 // nullSender accepts batches of 500 in process, like a provider's bulk API
