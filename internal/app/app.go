@@ -85,6 +85,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	a.sessions = auth.NewSessions([]byte(cfg.SecretKey), strings.HasPrefix(cfg.PublicURL(), "https://"), now)
 	notifier := &teamNotifier{logger: logger}
+	// One audience store serves the page's forms, the engine and receipts.
+	subscribers := audience.NewStore(db, now)
 	var (
 		mailer  statuspage.Mailer
 		senders []deliver.Sender
@@ -121,7 +123,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		},
 	})
 	if mailer != nil {
-		a.status.SetSubscribers(audience.NewStore(db, now))
+		a.status.SetSubscribers(subscribers)
 	}
 	a.api = &api.Server{
 		Auth:      &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
@@ -158,10 +160,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		logger.Error("configured plan rejected; serving the last stored version", "err", err, "plan_hash", stored.Hash())
 		a.plan = stored
 	}
-	if err := a.status.Refresh(ctx); err != nil {
-		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
-	}
-	subscribers := audience.NewStore(db, now)
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -169,19 +167,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, cfg.PublicURL(), logger)...)
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
-			a.status.SetPush(ps.PublicKey(), audience.NewStore(db, now))
-			if err := a.status.Refresh(ctx); err != nil {
-				return nil, fmt.Errorf("app: status page snapshot: %w", err)
-			}
+			a.status.SetPush(ps.PublicKey(), subscribers)
 		}
 		if s.Channel() == "sms" {
 			notifier.sms = s
 			a.status.SetTexter(smsTexter{s})
-			a.status.SetSubscribers(audience.NewStore(db, now))
-			if err := a.status.Refresh(ctx); err != nil {
-				return nil, fmt.Errorf("app: status page snapshot: %w", err)
-			}
+			a.status.SetSubscribers(subscribers)
 		}
+	}
+	if err := a.status.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("app: first status page snapshot: %w", err)
 	}
 	a.deliver = deliver.New(db, senders, deliver.Options{
 		DefaultLang:    a.defaultLanguage(),
@@ -194,7 +189,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			}
 		},
 	})
-	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: audience.NewStore(db, now), PublicURL: cfg.PublicURL(),
+	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: subscribers, PublicURL: cfg.PublicURL(),
 		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}
 	return a, nil
 }
