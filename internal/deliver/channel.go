@@ -9,6 +9,7 @@ package deliver
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -60,4 +61,22 @@ type Sender interface {
 	// Send sends the items and returns one result per item, in any order.
 	// It must honour ctx and never block longer than its own timeout.
 	Send(ctx context.Context, items []Item) []Result
+}
+
+// SendEach sends items one by one with send, at most parallel at a time,
+// and returns their results in order: the Send of channels whose provider
+// has no batch API.
+func SendEach(ctx context.Context, items []Item, parallel int, send func(context.Context, Item) Result) []Result {
+	out := make([]Result, len(items))
+	sem := make(chan struct{}, max(1, parallel))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			out[i] = send(ctx, it)
+		})
+	}
+	wg.Wait()
+	return out
 }

@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -134,18 +133,7 @@ func (s *Sender) Idempotent() bool { return true }
 
 // Send posts each item to its URL, up to MaxBatch at a time.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	sem := make(chan struct{}, maxBatch)
-	var wg sync.WaitGroup
-	for i, it := range items {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			out[i] = s.post(ctx, it)
-		})
-	}
-	wg.Wait()
-	return out
+	return deliver.SendEach(ctx, items, maxBatch, s.post)
 }
 
 func (s *Sender) post(ctx context.Context, it deliver.Item) deliver.Result {

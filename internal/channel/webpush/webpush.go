@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -176,18 +175,7 @@ func (s *Sender) Idempotent() bool { return false }
 
 // Send posts each item to its subscription, a few at a time.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	sem := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i, it := range items {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			out[i] = s.post(ctx, it)
-		})
-	}
-	wg.Wait()
-	return out
+	return deliver.SendEach(ctx, items, parallel, s.post)
 }
 
 func (s *Sender) post(ctx context.Context, it deliver.Item) deliver.Result {
