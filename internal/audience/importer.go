@@ -31,7 +31,9 @@ func (p ImportProblem) String() string {
 // ImportReport says what an import did.
 type ImportReport struct {
 	Read, Added, Updated, Duplicates int
-	Problems                         []ImportProblem
+	// Erased counts lines skipped because the person asked to be erased.
+	Erased   int
+	Problems []ImportProblem
 }
 
 // ImportOptions control an import.
@@ -111,6 +113,10 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 		return nil
 	}
 	seen := map[string]struct{}{}
+	erased, err := s.tombstones(ctx, tx)
+	if err != nil {
+		return rep, err
+	}
 	line := 1
 	for {
 		rec, err := cr.Read()
@@ -149,6 +155,10 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 			continue
 		}
 		seen[key] = struct{}{}
+		if _, gone := erased[tombstone(ch, norm)]; gone {
+			rep.Erased++
+			continue
+		}
 		var comps []string
 		for _, c := range strings.Split(field(rec, "components"), "|") {
 			if c = strings.TrimSpace(c); c != "" {

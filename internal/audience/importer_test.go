@@ -80,3 +80,32 @@ func TestImport(t *testing.T) {
 		}
 	})
 }
+
+func TestEraseLeavesOnlyATombstone(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		s := NewStore(db, nil)
+		ctx := context.Background()
+		opts := ImportOptions{Source: "shop", Wording: "v1", Langs: []string{"fr"}}
+		if _, err := s.Import(ctx, strings.NewReader("channel,address\nemail,Person@Example.org\nsms,06 12 34 56 78\n"), opts); err != nil {
+			t.Fatal(err)
+		}
+		found, err := s.Erase(ctx, "email", "person@example.org")
+		if err != nil || !found {
+			t.Fatalf("erase: %v %v", found, err)
+		}
+		var n int
+		if err := db.SQL().QueryRow(db.Rebind(`SELECT COUNT(*) FROM subscribers WHERE address LIKE ?`), "%erson%").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("address still stored: %d %v", n, err)
+		}
+		rep, err := s.Import(ctx, strings.NewReader("channel,address\nemail,PERSON@example.org\nemail,other@example.org\n"), opts)
+		if err != nil || rep.Erased != 1 || rep.Added != 1 {
+			t.Fatalf("re-import: %+v %v", rep, err)
+		}
+		if found, err := s.Erase(ctx, "email", "nobody@example.org"); err != nil || found {
+			t.Fatalf("erase unknown: %v %v", found, err)
+		}
+		if _, err := s.Erase(ctx, "email", "not an address"); err == nil {
+			t.Fatal("bad address accepted")
+		}
+	})
+}

@@ -12,6 +12,46 @@ import (
 type audienceCmd struct {
 	Import audienceImportCmd `cmd:"" help:"Import subscribers from a CSV file."`
 	Count  audienceCountCmd  `cmd:"" help:"Count confirmed subscribers per channel."`
+	Erase  audienceEraseCmd  `cmd:"" help:"Delete a person's address completely (GDPR erasure)."`
+}
+
+type audienceEraseCmd struct {
+	storeFlags
+	Channel string `name:"channel" required:"" enum:"email,sms,webhook,telegram" help:"email, sms, webhook or telegram."`
+	Address string `name:"address" required:"" placeholder:"ADDRESS" help:"The address to erase (normalised like imports)."`
+}
+
+func (audienceEraseCmd) Help() string {
+	return `Deletes the subscriber, removes the address from the delivery ledger (its
+counts stay) and keeps only a hash so no later import brings the person back.
+
+Example:
+
+  vigie audience erase --channel email --address client@example.org`
+}
+
+func (c *audienceEraseCmd) Run(rt *Runtime) error {
+	flags := map[string]string{}
+	c.storeFlags.set(flags)
+	cfg, err := rt.loadConfig(flags)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(rt, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	found, err := audience.NewStore(db, nil).Erase(rt.Ctx, c.Channel, c.Address)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	if found {
+		fmt.Fprintln(rt.Env.Stdout, "Erased; a tombstone prevents re-import.")
+	} else {
+		fmt.Fprintln(rt.Env.Stdout, "No subscriber had this address; a tombstone now prevents importing it.")
+	}
+	return nil
 }
 
 type audienceImportCmd struct {

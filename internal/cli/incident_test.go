@@ -111,4 +111,10 @@ func TestAudienceImport(t *testing.T) {
 	if code, out, _ := runIn(t, "", "audience", "count", "--data", data); code != 0 || !strings.Contains(out, "sms        1") {
 		t.Fatalf("count: %s", out)
 	}
+	if code, out, errw := runIn(t, "", "audience", "erase", "--data", data, "--channel", "sms", "--address", "+33 6 12 34 56 78"); code != 0 || !strings.Contains(out, "Erased") {
+		t.Fatalf("erase: %d %s %s", code, out, errw)
+	}
+	if code, out, _ := runIn(t, "", "audience", "count", "--data", data); code != 0 || strings.Contains(out, "sms") {
+		t.Fatalf("count after erase: %s", out)
+	}
 }
