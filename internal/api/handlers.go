@@ -97,23 +97,29 @@ func (s *Server) views(inc incident.Incident, ms []incident.Message) []messageVi
 	return out
 }
 
-func (s *Server) getIncident(ctx context.Context, p auth.Principal, w http.ResponseWriter, r *http.Request) error {
+// readIncident checks read access and loads the incident named by the
+// {id} path segment; the handlers that only look at one incident share it.
+func (s *Server) readIncident(ctx context.Context, p auth.Principal, r *http.Request) (incident.Incident, error) {
 	if err := s.read(p); err != nil {
-		return err
+		return incident.Incident{}, err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return incident.Incident{}, err
 	}
-	inc, err := s.Incidents.Get(ctx, id)
+	return s.Incidents.Get(ctx, id)
+}
+
+func (s *Server) getIncident(ctx context.Context, p auth.Principal, w http.ResponseWriter, r *http.Request) error {
+	inc, err := s.readIncident(ctx, p, r)
 	if err != nil {
 		return err
 	}
-	tasks, err := s.Incidents.Tasks(ctx, id)
+	tasks, err := s.Incidents.Tasks(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
-	msgs, err := s.Incidents.Messages(ctx, id)
+	msgs, err := s.Incidents.Messages(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -242,17 +248,11 @@ func (s *Server) timeline(ctx context.Context, p auth.Principal, w http.Response
 }
 
 func (s *Server) tasks(ctx context.Context, p auth.Principal, w http.ResponseWriter, r *http.Request) error {
-	if err := s.read(p); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	inc, err := s.readIncident(ctx, p, r)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Incidents.Get(ctx, id); err != nil {
-		return err
-	}
-	tasks, err := s.Incidents.Tasks(ctx, id)
+	tasks, err := s.Incidents.Tasks(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
@@ -281,18 +281,11 @@ func (s *Server) completeTask(ctx context.Context, p auth.Principal, w http.Resp
 }
 
 func (s *Server) messages(ctx context.Context, p auth.Principal, w http.ResponseWriter, r *http.Request) error {
-	if err := s.read(p); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	inc, err := s.readIncident(ctx, p, r)
 	if err != nil {
 		return err
 	}
-	inc, err := s.Incidents.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	msgs, err := s.Incidents.Messages(ctx, id)
+	msgs, err := s.Incidents.Messages(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
