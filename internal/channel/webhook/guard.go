@@ -62,11 +62,13 @@ func control(_, address string, _ syscall.RawConn) error {
 	return CheckAddr(ap.Addr())
 }
 
-// guardedClient copies c (or a default client), refuses redirects (a
-// webhook URL that moved must be updated, not followed blindly) and, unless
+// GuardedClient copies c (or a default client), refuses redirects (a
+// target that moved must be updated, not followed blindly) and, unless
 // private targets are allowed, installs the address guard and drops any
-// proxy, which would otherwise connect on our behalf past the guard.
-func guardedClient(c *http.Client, allowPrivate bool) (*http.Client, error) {
+// proxy, which would otherwise connect on our behalf past the guard. The
+// transport keeps at least perHost idle connections to each host: a fan-out
+// sends many requests to few hosts. The web-push channel shares it.
+func GuardedClient(c *http.Client, allowPrivate bool, perHost int) (*http.Client, error) {
 	out := &http.Client{}
 	if c != nil {
 		*out = *c
@@ -79,24 +81,20 @@ func guardedClient(c *http.Client, allowPrivate bool) (*http.Client, error) {
 		tr = t.Clone()
 	default:
 		if !allowPrivate {
-			return nil, errors.New("webhook: the client's transport is not an *http.Transport, so the private-address guard cannot be installed")
+			return nil, errors.New("the client's transport is not an *http.Transport, so the private-address guard cannot be installed")
 		}
 	}
 	if tr != nil && !allowPrivate {
 		if tr.DialTLSContext != nil || tr.DialTLS != nil { //nolint:staticcheck // DialTLS would bypass the guard too
-			return nil, errors.New("webhook: the client's transport has its own TLS dialer, so the private-address guard cannot be installed")
+			return nil, errors.New("the client's transport has its own TLS dialer, so the private-address guard cannot be installed")
 		}
 		d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 		tr.DialContext = d.DialContext
 		tr.Proxy = nil
 	}
 	if tr != nil {
-		// A fan-out sends many requests to few hosts: keep connections to
-		// each of them instead of the default two.
-		if tr.MaxIdleConnsPerHost < 64 {
-			tr.MaxIdleConnsPerHost = 64
-		}
-		tr.MaxIdleConns = max(tr.MaxIdleConns, 256)
+		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, perHost)
+		tr.MaxIdleConns = max(tr.MaxIdleConns, 4*perHost)
 		out.Transport = tr
 	}
 	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -111,9 +111,9 @@ func New(o Options) (*Sender, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = defaultTimeout
 	}
-	client, err := guardedClient(o.Client, o.AllowPrivate)
+	client, err := GuardedClient(o.Client, o.AllowPrivate, 64)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	return &Sender{secret: bytes.Clone(o.Secret), timeout: o.Timeout, client: client, now: time.Now}, nil
 }

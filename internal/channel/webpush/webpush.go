@@ -14,15 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode"
 
@@ -149,9 +146,9 @@ func New(o Options) (*Sender, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	client, err := guardedClient(o.Client, o.AllowPrivate)
+	client, err := webhook.GuardedClient(o.Client, o.AllowPrivate, parallel)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webpush: %w", err)
 	}
 	return &Sender{key: key, pub: pub, subject: o.Subject, ttl: strconv.FormatInt(int64(o.TTL/time.Second), 10),
 		timeout: o.Timeout, http: o.AllowHTTP, client: client, now: o.Now}, nil
@@ -297,49 +294,4 @@ func summary(b []byte) string {
 		s = strings.ToValidUTF8(s[:200], "") + "…"
 	}
 	return s
-}
-
-// control refuses, after name resolution, an address that is not public
-// unicast (see webhook.CheckAddr).
-func control(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: unreadable address %q", webhook.ErrBlocked, address)
-	}
-	return webhook.CheckAddr(ap.Addr())
-}
-
-// guardedClient copies c (or a default client), refuses redirects and,
-// unless private targets are allowed, installs the address guard and drops
-// any proxy, which would connect on our behalf past the guard.
-func guardedClient(c *http.Client, allowPrivate bool) (*http.Client, error) {
-	out := &http.Client{}
-	if c != nil {
-		*out = *c
-	}
-	var tr *http.Transport
-	switch t := out.Transport.(type) {
-	case nil:
-		tr = http.DefaultTransport.(*http.Transport).Clone()
-	case *http.Transport:
-		tr = t.Clone()
-	default:
-		if !allowPrivate {
-			return nil, errors.New("webpush: the client's transport is not an *http.Transport, so the private-address guard cannot be installed")
-		}
-	}
-	if tr != nil && !allowPrivate {
-		if tr.DialTLSContext != nil || tr.DialTLS != nil { //nolint:staticcheck // DialTLS would bypass the guard too
-			return nil, errors.New("webpush: the client's transport has its own TLS dialer, so the private-address guard cannot be installed")
-		}
-		d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: control}
-		tr.DialContext = d.DialContext
-		tr.Proxy = nil
-	}
-	if tr != nil {
-		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, parallel)
-		out.Transport = tr
-	}
-	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return out, nil
 }
