@@ -9,6 +9,9 @@ package deliver
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,4 +82,27 @@ func SendEach(ctx context.Context, items []Item, parallel int, send func(context
 	}
 	wg.Wait()
 	return out
+}
+
+// MaxRetryAfter bounds a provider's Retry-After, so that a hostile or
+// broken value cannot park a delivery for months.
+const MaxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads an HTTP Retry-After value (seconds or an HTTP date),
+// bounded to MaxRetryAfter; zero when absent or unreadable.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		d = time.Duration(min(n, int64(MaxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return max(0, min(d, MaxRetryAfter))
 }

@@ -14,7 +14,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,8 +27,7 @@ const (
 	defaultTimeout = 10 * time.Second
 	// maxSegments is Twilio's advice for one message; longer texts are
 	// refused here rather than billed as a dozen SMS.
-	maxSegments   = 10
-	maxRetryAfter = 24 * time.Hour
+	maxSegments = 10
 )
 
 // ErrAccount says Twilio refused the account rather than the recipient:
@@ -278,27 +276,8 @@ func (s *Sender) post(ctx context.Context, form url.Values) (string, error) {
 	if accountCodes[e.Code] || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound {
 		e.Err = ErrAccount
 	}
-	e.retryAfter = retryAfter(resp.Header.Get("Retry-After"), s.now())
+	e.retryAfter = deliver.RetryAfter(resp.Header.Get("Retry-After"), s.now())
 	return "", e
-}
-
-// retryAfter reads an HTTP Retry-After value (seconds or an HTTP date),
-// bounded to 24 hours; zero when absent or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		d = time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return max(0, min(d, maxRetryAfter))
 }
 
 // E164 normalises a phone number to E.164: it drops spaces, dots, hyphens,

@@ -28,11 +28,8 @@ const (
 	defaultTimeout = 10 * time.Second
 	// maxBatch requests run in parallel in one Send, so a batch takes about
 	// one timeout at worst.
-	maxBatch = 10
-	// maxRetryAfter bounds a receiver's Retry-After so that a hostile or
-	// broken value cannot park a delivery for months.
-	maxRetryAfter = 24 * time.Hour
-	minSecret     = 16
+	maxBatch  = 10
+	minSecret = 16
 )
 
 // Options configures a Sender.
@@ -194,7 +191,7 @@ func (s *Sender) classify(res deliver.Result, resp *http.Response, body []byte) 
 	res.Err = e
 	switch {
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
-		res.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), s.now())
+		res.RetryAfter = deliver.RetryAfter(resp.Header.Get("Retry-After"), s.now())
 	default:
 		res.Permanent = true
 	}
@@ -215,25 +212,6 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("webhook: URL %q has no host", raw)
 	}
 	return u, nil
-}
-
-// retryAfter reads an HTTP Retry-After value (seconds or an HTTP date),
-// bounded to 24 hours; zero when absent or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		d = time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return max(0, min(d, maxRetryAfter))
 }
 
 func redact(u *url.URL) string {

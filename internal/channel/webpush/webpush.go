@@ -33,8 +33,6 @@ const (
 	maxBatch       = 50
 	// parallel requests run at once in one Send.
 	parallel = 10
-	// maxRetryAfter bounds a push service's Retry-After.
-	maxRetryAfter = 24 * time.Hour
 )
 
 // Options configures a Sender.
@@ -245,7 +243,7 @@ func (s *Sender) classify(res deliver.Result, resp *http.Response, body []byte) 
 	}
 	res.Err = &Error{Status: code, Body: summary(body)}
 	if code == http.StatusTooManyRequests || code >= 500 {
-		res.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), s.now())
+		res.RetryAfter = deliver.RetryAfter(resp.Header.Get("Retry-After"), s.now())
 	} else {
 		res.Permanent = true
 	}
@@ -259,25 +257,6 @@ func title(it deliver.Item) string {
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(it.Text), "\n")
 	return strings.TrimSpace(first)
-}
-
-// retryAfter reads an HTTP Retry-After value (seconds or an HTTP date),
-// bounded to 24 hours; zero when absent or unreadable.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		d = time.Duration(min(n, int64(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return max(0, min(d, maxRetryAfter))
 }
 
 // summary makes an answer safe to store and show: one line, printable,
