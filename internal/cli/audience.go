@@ -31,13 +31,7 @@ Example:
 }
 
 func (c *audienceEraseCmd) Run(rt *Runtime) error {
-	flags := map[string]string{}
-	c.storeFlags.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, _, err := c.storeFlags.open(rt)
 	if err != nil {
 		return err
 	}
@@ -81,13 +75,7 @@ func (c *audienceImportCmd) Run(rt *Runtime) error {
 		return &ExitError{Code: 2, Err: err}
 	}
 	defer f.Close()
-	flags := map[string]string{}
-	c.storeFlags.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, cfg, err := c.storeFlags.open(rt)
 	if err != nil {
 		return err
 	}
@@ -126,13 +114,7 @@ func (audienceCountCmd) Help() string {
 }
 
 func (c *audienceCountCmd) Run(rt *Runtime) error {
-	flags := map[string]string{}
-	c.storeFlags.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, _, err := c.storeFlags.open(rt)
 	if err != nil {
 		return err
 	}

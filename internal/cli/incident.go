@@ -25,13 +25,7 @@ type crisisFlags struct {
 // stored version, else the configured plan, else the embedded example) and
 // resolves the acting user.
 func (f crisisFlags) open(rt *Runtime) (*incident.Service, incident.Actor, func(), error) {
-	flags := map[string]string{}
-	f.storeFlags.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return nil, incident.Actor{}, nil, err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, cfg, err := f.storeFlags.open(rt)
 	if err != nil {
 		return nil, incident.Actor{}, nil, err
 	}

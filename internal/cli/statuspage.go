@@ -36,13 +36,7 @@ Examples:
 }
 
 func (c *statuspageExportCmd) Run(rt *Runtime) error {
-	flags := map[string]string{}
-	c.storeFlags.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, cfg, err := c.storeFlags.open(rt)
 	if err != nil {
 		return err
 	}

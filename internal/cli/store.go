@@ -37,6 +37,22 @@ func openStore(rt *Runtime, cfg config.Config, migrate bool) (*store.DB, error) 
 	return db, nil
 }
 
+// open resolves the configuration with these flags and opens its database
+// as openStore does for every command but serve; the caller closes it.
+func (f storeFlags) open(rt *Runtime) (*store.DB, config.Config, error) {
+	flags := map[string]string{}
+	f.set(flags)
+	cfg, err := rt.loadConfig(flags)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	db, err := openStore(rt, cfg, false)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	return db, cfg, nil
+}
+
 // openStoreNoCheck opens the configured database without looking at its schema.
 func openStoreNoCheck(rt *Runtime, cfg config.Config) (*store.DB, error) {
 	return store.Open(rt.Ctx, store.Options{

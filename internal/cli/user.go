@@ -180,13 +180,7 @@ func (c *userListCmd) Run(rt *Runtime) error {
 // openAccounts opens the database of the command's configuration and
 // returns the account store and a function closing the database.
 func openAccounts(rt *Runtime, sf storeFlags) (*account.Store, func(), error) {
-	flags := map[string]string{}
-	sf.set(flags)
-	cfg, err := rt.loadConfig(flags)
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openStore(rt, cfg, false)
+	db, _, err := sf.open(rt)
 	if err != nil {
 		return nil, nil, err
 	}
