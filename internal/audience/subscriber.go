@@ -232,23 +232,11 @@ func (s *Store) Get(ctx context.Context, id int64) (Subscriber, error) {
 
 // CountConfirmed returns the number of confirmed subscribers per channel.
 func (s *Store) CountConfirmed(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, `SELECT channel, COUNT(*) FROM subscribers WHERE state = 'confirmed' GROUP BY channel`)
+	out, err := s.db.CountBy(ctx, `SELECT channel, COUNT(*) FROM subscribers WHERE state = 'confirmed' GROUP BY channel`)
 	if err != nil {
 		return nil, fmt.Errorf("audience: count: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			ch string
-			n  int
-		)
-		if err := rows.Scan(&ch, &n); err != nil {
-			return nil, err
-		}
-		out[ch] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func nonNil(s []string) []string {

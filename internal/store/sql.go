@@ -57,6 +57,29 @@ func rebindDollar(query string) string {
 	return b.String()
 }
 
+// CountBy runs query, which must select a text key and a count (a
+// "SELECT k, COUNT(*) … GROUP BY k"), and returns the counts by key. The
+// query uses ? placeholders.
+func (db *DB) CountBy(ctx context.Context, query string, args ...any) (map[string]int, error) {
+	rows, err := db.sql.QueryContext(ctx, db.Rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			k string
+			n int
+		)
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
 // back when it returns an error or panics. Inside fn, use only tx: on SQLite
 // the pool has a single connection, which tx holds.

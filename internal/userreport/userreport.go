@@ -65,23 +65,11 @@ func (s *Store) Add(ctx context.Context, dependency, category, client string) (b
 
 // CountSince returns the number of reports per dependency since t.
 func (s *Store) CountSince(ctx context.Context, since time.Time) (map[string]int, error) {
-	rows, err := s.db.SQL().QueryContext(ctx, s.db.Rebind(`SELECT dependency, COUNT(*) FROM problem_reports WHERE at >= ? GROUP BY dependency`), s.db.TimeArg(since))
+	out, err := s.db.CountBy(ctx, `SELECT dependency, COUNT(*) FROM problem_reports WHERE at >= ? GROUP BY dependency`, s.db.TimeArg(since))
 	if err != nil {
 		return nil, fmt.Errorf("userreport: count: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			dep string
-			n   int
-		)
-		if err := rows.Scan(&dep, &n); err != nil {
-			return nil, err
-		}
-		out[dep] = n
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PerMinute returns, for dependency, the number of reports in each minute
