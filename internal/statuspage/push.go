@@ -44,14 +44,8 @@ func (s *Server) handlePushSubscribe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many subscriptions from your address", http.StatusTooManyRequests)
 		return
 	}
-	var req pushRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
-		http.Error(w, "malformed JSON", http.StatusBadRequest)
-		return
-	}
-	sub, ok := canonical(req.Subscription)
+	req, sub, ok := readPushRequest(w, r)
 	if !ok {
-		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
 		return
 	}
 	p := s.o.Plan()
@@ -77,20 +71,31 @@ func (s *Server) handlePushSubscribe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusCreated)
 }
 
+// readPushRequest decodes a browser's subscribe or unsubscribe request and
+// its subscription in canonical form; on bad input it answers the request
+// and returns false.
+func readPushRequest(w http.ResponseWriter, r *http.Request) (pushRequest, string, bool) {
+	var req pushRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
+		http.Error(w, "malformed JSON", http.StatusBadRequest)
+		return req, "", false
+	}
+	sub, ok := canonical(req.Subscription)
+	if !ok {
+		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
+		return req, "", false
+	}
+	return req, sub, true
+}
+
 // handlePushUnsubscribe forgets a browser's subscription.
 func (s *Server) handlePushUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	if s.o.Browsers == nil {
 		http.Error(w, "web push is not configured", http.StatusNotFound)
 		return
 	}
-	var req pushRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
-		http.Error(w, "malformed JSON", http.StatusBadRequest)
-		return
-	}
-	sub, ok := canonical(req.Subscription)
+	_, sub, ok := readPushRequest(w, r)
 	if !ok {
-		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
 		return
 	}
 	if _, err := s.o.Browsers.OptOut(r.Context(), "push", sub); err != nil {
