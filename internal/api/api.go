@@ -37,6 +37,8 @@ type Server struct {
 	FailLimit *auth.Limiter
 	// Reach counts a message's deliveries per channel and state.
 	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
+	// Maintenances, when set, serves /api/v1/maintenances.
+	Maintenances Maintenances
 }
 
 // Error is the JSON error body: {"error": {"code": …, "message": …}}.
@@ -187,4 +189,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	handle("GET /api/v1/messages/{id}/reach", s.reach)
 	handle("POST /api/v1/team/{person}/availability", s.availability)
 	handle("GET /api/v1/me", s.me)
+	if s.Maintenances != nil {
+		handle("GET /api/v1/maintenances", s.listMaintenances)
+		handle("POST /api/v1/maintenances", s.scheduleMaintenance)
+		handle("GET /api/v1/maintenances/{id}", s.getMaintenance)
+		handle("POST /api/v1/maintenances/{id}/status", s.setMaintenanceStatus)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/api"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
@@ -51,11 +52,12 @@ func newTestServer(t *testing.T) *testServer {
 	accounts := account.NewStore(db)
 	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{})
 	srv := &api.Server{
-		Auth:      &auth.Authenticator{Accounts: accounts, Sessions: auth.NewSessions([]byte(strings.Repeat("k", 32)), false, nil)},
-		Incidents: svc,
-		Plan:      func() *plan.Plan { return p },
-		Logger:    slog.New(slog.DiscardHandler),
-		FailLimit: auth.NewLimiter(1000, time.Minute, nil),
+		Auth:         &auth.Authenticator{Accounts: accounts, Sessions: auth.NewSessions([]byte(strings.Repeat("k", 32)), false, nil)},
+		Incidents:    svc,
+		Plan:         func() *plan.Plan { return p },
+		Logger:       slog.New(slog.DiscardHandler),
+		FailLimit:    auth.NewLimiter(1000, time.Minute, nil),
+		Maintenances: maintenance.NewService(db, func() *plan.Plan { return p }, nil, nil),
 	}
 	mux := http.NewServeMux()
 	srv.Routes(mux)

@@ -25,6 +25,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
 	"github.com/vigie-hq/vigie/internal/receipts"
@@ -102,22 +103,24 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
 	reports := userreport.NewStore(db, now)
+	maint := maintenance.NewService(db, a.Plan, now, func() { a.status.Trigger() })
 	reportLimit := auth.NewLimiter(20, time.Minute, now)
 	subscribeLimit := auth.NewLimiter(5, time.Hour, now)
 	a.status = statuspage.New(statuspage.Options{
-		Source:     a.incidents,
-		Reports:    reports,
-		Plan:       a.Plan,
-		Events:     a.incidents.Hub(),
-		BaseURL:    cfg.PublicURL(),
-		Logger:     logger,
-		Now:        now,
-		ClientKey:  clientKey([]byte(cfg.SecretKey)),
-		Allow:      func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
-		MaxStreams: 20000,
-		ExportDir:  cfg.StatuspageExport,
-		Mailer:     mailer,
-		Secret:     []byte(cfg.SecretKey),
+		Source:       a.incidents,
+		Reports:      reports,
+		Maintenances: maint,
+		Plan:         a.Plan,
+		Events:       a.incidents.Hub(),
+		BaseURL:      cfg.PublicURL(),
+		Logger:       logger,
+		Now:          now,
+		ClientKey:    clientKey([]byte(cfg.SecretKey)),
+		Allow:        func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
+		MaxStreams:   20000,
+		ExportDir:    cfg.StatuspageExport,
+		Mailer:       mailer,
+		Secret:       []byte(cfg.SecretKey),
 		AllowSubscribe: func(r *http.Request) bool {
 			return subscribeLimit.Allow(auth.ClientIP(r))
 		},
@@ -126,11 +129,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		a.status.SetSubscribers(subscribers)
 	}
 	a.api = &api.Server{
-		Auth:      &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
-		Incidents: a.incidents,
-		Plan:      a.Plan,
-		Logger:    logger,
-		FailLimit: auth.NewLimiter(30, time.Minute, now),
+		Auth:         &auth.Authenticator{Accounts: a.accounts, Sessions: a.sessions},
+		Incidents:    a.incidents,
+		Maintenances: maint,
+		Plan:         a.Plan,
+		Logger:       logger,
+		FailLimit:    auth.NewLimiter(30, time.Minute, now),
 		Reach: func(ctx context.Context, id int64) (map[string]map[string]int, error) {
 			return a.deliver.Reach(ctx, id)
 		},

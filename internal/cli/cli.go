@@ -42,19 +42,20 @@ type Globals struct {
 type root struct {
 	Globals
 
-	Serve      serveCmd      `cmd:"" help:"Run the Vigie server: admin console, public status page, workers."`
-	Plan       planCmd       `cmd:"" help:"Check, summarise and describe crisis plans."`
-	Migrate    migrateCmd    `cmd:"" help:"Apply database migrations and exit."`
-	User       userCmd       `cmd:"" help:"Manage console accounts."`
-	Token      tokenCmd      `cmd:"" help:"Manage API tokens."`
-	Incident   incidentCmd   `cmd:"" help:"Declare and follow incidents from the command line."`
-	Message    messageCmd    `cmd:"" help:"Draft, approve and publish incident messages."`
-	Statuspage statuspageCmd `cmd:"" name:"statuspage" help:"Export the public status page as static files."`
-	Audience   audienceCmd   `cmd:"" help:"Import and count subscribers."`
-	Config     configCmd     `cmd:"" help:"Inspect the effective configuration."`
-	Version    versionCmd    `cmd:"" help:"Print the version of this binary."`
-	Nlp        nlpCmd        `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
-	Assistant  assistantCmd  `cmd:"" help:"Answer customers' questions from the plan's FAQ and the live status."`
+	Serve       serveCmd       `cmd:"" help:"Run the Vigie server: admin console, public status page, workers."`
+	Plan        planCmd        `cmd:"" help:"Check, summarise and describe crisis plans."`
+	Migrate     migrateCmd     `cmd:"" help:"Apply database migrations and exit."`
+	User        userCmd        `cmd:"" help:"Manage console accounts."`
+	Token       tokenCmd       `cmd:"" help:"Manage API tokens."`
+	Incident    incidentCmd    `cmd:"" help:"Declare and follow incidents from the command line."`
+	Message     messageCmd     `cmd:"" help:"Draft, approve and publish incident messages."`
+	Statuspage  statuspageCmd  `cmd:"" name:"statuspage" help:"Export the public status page as static files."`
+	Maintenance maintenanceCmd `cmd:"" help:"Announce and follow scheduled maintenance windows."`
+	Audience    audienceCmd    `cmd:"" help:"Import and count subscribers."`
+	Config      configCmd      `cmd:"" help:"Inspect the effective configuration."`
+	Version     versionCmd     `cmd:"" help:"Print the version of this binary."`
+	Nlp         nlpCmd         `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
+	Assistant   assistantCmd   `cmd:"" help:"Answer customers' questions from the plan's FAQ and the live status."`
 }
 
 // ExitError carries a process exit code without printing anything more.

@@ -12,6 +12,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/store"
 )
 
 // crisisFlags are shared by the crisis-room commands.
@@ -21,35 +22,46 @@ type crisisFlags struct {
 	JSON bool   `name:"json" help:"Print JSON instead of text."`
 }
 
-// crisisRoom opens the database, the plan serve would use (the latest
-// stored version, else the configured plan, else the embedded example) and
-// resolves the acting user.
+// open opens the database and the crisis room on the plan serve would use.
 func (f crisisFlags) open(rt *Runtime) (*incident.Service, incident.Actor, func(), error) {
-	db, cfg, err := f.storeFlags.open(rt)
+	db, p, actor, done, err := f.session(rt)
 	if err != nil {
 		return nil, incident.Actor{}, nil, err
 	}
-	done := func() { db.Close() }
+	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{Logger: rt.Logger})
+	return svc, actor, done, nil
+}
+
+// session opens the database, the plan serve would use (the latest stored
+// version, else the configured plan, else the embedded example) and
+// resolves the acting user.
+func (f crisisFlags) session(rt *Runtime) (*store.DB, *plan.Plan, incident.Actor, func(), error) {
+	fail := func(err error) (*store.DB, *plan.Plan, incident.Actor, func(), error) {
+		return nil, nil, incident.Actor{}, nil, err
+	}
+	db, cfg, err := f.storeFlags.open(rt)
+	if err != nil {
+		return fail(err)
+	}
 	p, err := activePlan(rt, planversion.NewStore(db), cfg.Plan)
 	if err != nil {
-		done()
-		return nil, incident.Actor{}, nil, err
+		db.Close()
+		return fail(err)
 	}
 	actor := incident.Actor{Username: cliActor, Role: "commander"}
 	if f.As != "" {
 		u, err := account.NewStore(db).ByUsername(rt.Ctx, f.As)
 		if err != nil {
-			done()
-			return nil, incident.Actor{}, nil, fmt.Errorf("--as %s: %w", f.As, err)
+			db.Close()
+			return fail(fmt.Errorf("--as %s: %w", f.As, err))
 		}
 		if u.Disabled {
-			done()
-			return nil, incident.Actor{}, nil, fmt.Errorf("--as %s: account disabled", f.As)
+			db.Close()
+			return fail(fmt.Errorf("--as %s: account disabled", f.As))
 		}
 		actor = incident.Actor{Username: u.Username, Person: u.Person, Role: string(u.Role)}
 	}
-	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{Logger: rt.Logger})
-	return svc, actor, done, nil
+	return db, p, actor, func() { db.Close() }, nil
 }
 
 func activePlan(rt *Runtime, versions *planversion.Store, configured string) (*plan.Plan, error) {

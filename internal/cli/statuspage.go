@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
 	"github.com/vigie-hq/vigie/internal/statuspage"
@@ -51,11 +52,12 @@ func (c *statuspageExportCmd) Run(rt *Runtime) error {
 		base = cfg.PublicURL()
 	}
 	page := statuspage.New(statuspage.Options{
-		Source:  incident.NewService(db, active, incident.Options{Logger: rt.Logger}),
-		Reports: userreport.NewStore(db, nil),
-		Plan:    active,
-		BaseURL: base,
-		Logger:  rt.Logger,
+		Source:       incident.NewService(db, active, incident.Options{Logger: rt.Logger}),
+		Reports:      userreport.NewStore(db, nil),
+		Maintenances: maintenance.NewService(db, active, nil, nil),
+		Plan:         active,
+		BaseURL:      base,
+		Logger:       rt.Logger,
 	})
 	export := func() error {
 		if err := page.Refresh(rt.Ctx); err != nil {

@@ -197,16 +197,17 @@ func (m *model) v2Documents(lang, baseURL string) (map[string][]byte, error) {
 	if all == nil {
 		all = []v2Incident{}
 	}
-	none := []any{}
+	maintAll, maintUpcoming, maintActive := m.v2Maintenances(lang, baseURL)
+	summaryMaint := append(append([]v2Maintenance{}, maintActive...), maintUpcoming...)
 	docs := map[string]any{
-		"summary.json":                         map[string]any{"page": page, "status": m.indicator(), "components": m.v2Components(lang), "incidents": unresolved, "scheduled_maintenances": none},
+		"summary.json":                         map[string]any{"page": page, "status": m.indicator(), "components": m.v2Components(lang), "incidents": unresolved, "scheduled_maintenances": summaryMaint},
 		"status.json":                          map[string]any{"page": page, "status": m.indicator()},
 		"components.json":                      map[string]any{"page": page, "components": m.v2Components(lang)},
 		"incidents.json":                       map[string]any{"page": page, "incidents": all},
 		"incidents/unresolved.json":            map[string]any{"page": page, "incidents": unresolved},
-		"scheduled-maintenances.json":          map[string]any{"page": page, "scheduled_maintenances": none},
-		"scheduled-maintenances/upcoming.json": map[string]any{"page": page, "scheduled_maintenances": none},
-		"scheduled-maintenances/active.json":   map[string]any{"page": page, "scheduled_maintenances": none},
+		"scheduled-maintenances.json":          map[string]any{"page": page, "scheduled_maintenances": maintAll},
+		"scheduled-maintenances/upcoming.json": map[string]any{"page": page, "scheduled_maintenances": maintUpcoming},
+		"scheduled-maintenances/active.json":   map[string]any{"page": page, "scheduled_maintenances": maintActive},
 	}
 	out := map[string][]byte{}
 	for name, d := range docs {

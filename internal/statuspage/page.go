@@ -28,7 +28,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Être prévenu", "updated": "Mis à jour à", "stale": "Informations peut-être anciennes : dernière mise à jour à",
 		"postmortem": "Analyse publiée", "started": "Début", "resolved": "Résolu", "none": "Aucun incident ces 90 derniers jours.",
 		"language": "English", "sub-email": "Votre e-mail", "sub-phone": "Ou votre numéro de mobile (alertes par SMS)", "sub-by-email": "Par e-mail", "sub-by-sms": "Par SMS", "sub-telegram": "Suivez aussi notre chaîne Telegram", "sub-push": "Recevoir les alertes dans ce navigateur", "sub-push-on": "Alertes activées dans ce navigateur.", "sub-consent": "J'accepte de recevoir par e-mail les alertes de ce service. Un e-mail de confirmation vous est envoyé ; désabonnement en un clic dans chaque message.", "sub-button": "M'abonner", "sub-comps": "Services qui vous intéressent (aucun coché = tous)", "sub-done": "Presque fini : ouvrez l'e-mail de confirmation que nous venons d'envoyer.", "feeds": "Flux RSS", "api": "API JSON", "filter": "Filtrer les questions", "live": "Mises à jour en direct",
-		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
+		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "maint": "Maintenance", "maint-past": "Maintenances passées", "maint-from": "du", "maint-until": "au", "maint-comps": "Services concernés", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
 	},
 	"en": {
 		"title": "Service status", "services": "Service status", "dependencies": "Platforms we depend on",
@@ -39,7 +39,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Get notified", "updated": "Updated at", "stale": "Information may be out of date: last updated at",
 		"postmortem": "Postmortem published", "started": "Started", "resolved": "Resolved", "none": "No incident in the last 90 days.",
 		"language": "Français", "sub-email": "Your e-mail", "sub-phone": "Or your mobile number (text alerts)", "sub-by-email": "By e-mail", "sub-by-sms": "By text message", "sub-telegram": "Also follow our Telegram channel", "sub-push": "Get alerts in this browser", "sub-push-on": "Alerts are on in this browser.", "sub-consent": "I agree to receive this service's alerts by e-mail. A confirmation e-mail is sent first; one-click unsubscribe in every message.", "sub-button": "Subscribe", "sub-comps": "Services you care about (none ticked = all)", "sub-done": "Almost done: open the confirmation e-mail we just sent.", "feeds": "RSS feed", "api": "JSON API", "filter": "Filter questions", "live": "Live updates",
-		"nojs": "This page refreshes itself every minute.", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
+		"nojs": "This page refreshes itself every minute.", "maint": "Maintenance", "maint-past": "Past maintenance", "maint-from": "from", "maint-until": "to", "maint-comps": "Affected services", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
 	},
 }
 
@@ -54,6 +54,8 @@ type pageData struct {
 	Deps        []pageDep
 	Active      []pageIncident
 	Past        []pageIncident
+	Maint       []pageMaint
+	PastMaint   []pageMaint
 	Continuity  []pageContinuity
 	FAQ         []faqItem
 	Reports     []pageReport
@@ -253,6 +255,7 @@ func (m *model) pageData(lang string, faq []faqItem, css string, stale bool) (pa
 	for _, v := range m.Past {
 		d.Past = append(d.Past, m.pageIncident(v, lang))
 	}
+	d.Maint, d.PastMaint = m.pageMaintenances(lang)
 	if c, ok := p.Channels["telegram"]; ok && c.Enabled {
 		if name := strings.TrimPrefix(fmt.Sprint(c.Settings["channel"]), "@"); name != "" && name != "<nil>" && !strings.ContainsAny(name, "/?#:\"<> ") {
 			d.Telegram = template.URL("https://t.me/" + name)

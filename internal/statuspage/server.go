@@ -28,7 +28,9 @@ type ReportSink interface {
 type Options struct {
 	Source  Source
 	Reports ReportSink
-	Plan    func() *plan.Plan
+	// Maintenances, when set, adds scheduled maintenance windows.
+	Maintenances Maintenances
+	Plan         func() *plan.Plan
 	// Events are the crisis room's live events; any event triggers a rebuild.
 	Events  *incident.Hub
 	BaseURL string
@@ -118,7 +120,7 @@ func (s *Server) Trigger() {
 // visitors see the last known state and when it was last updated.
 func (s *Server) Refresh(ctx context.Context) error {
 	p := s.o.Plan()
-	m, err := buildModel(ctx, s.o.Source, s.o.Reports, p, s.o.Now())
+	m, err := buildModel(ctx, s.o.Source, s.o.Reports, s.o.Maintenances, p, s.o.Now())
 	stale := false
 	if err != nil {
 		s.lastMu.Lock()

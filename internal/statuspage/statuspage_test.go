@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigie-hq/vigie/examples"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 	"github.com/vigie-hq/vigie/internal/userreport"
@@ -51,6 +52,7 @@ type fixture struct {
 	url    string
 	clock  func() time.Time
 	plan   *plan.Plan
+	maint  *maintenance.Service
 	marie  incident.Actor
 	cancel context.CancelFunc
 }
@@ -68,7 +70,8 @@ func newFixture(t testing.TB) *fixture {
 	svc := incident.NewService(db, func() *plan.Plan { return p }, incident.Options{Now: now})
 	src := &flakySource{Source: svc}
 	reports := userreport.NewStore(db, now)
-	page := New(Options{Source: src, Reports: reports, Plan: func() *plan.Plan { return p }, Events: svc.Hub(), BaseURL: "https://status.cafe-express.fr",
+	maint := maintenance.NewService(db, func() *plan.Plan { return p }, now, nil)
+	page := New(Options{Source: src, Reports: reports, Maintenances: maint, Plan: func() *plan.Plan { return p }, Events: svc.Hub(), BaseURL: "https://status.cafe-express.fr",
 		Now: now, ClientKey: func(r *http.Request) string { return r.Header.Get("X-Test-Client") }})
 	if err := page.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -79,7 +82,7 @@ func newFixture(t testing.TB) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	go page.Run(ctx)
 	t.Cleanup(func() { cancel(); hs.Close() })
-	return &fixture{svc: svc, page: page, src: src, url: hs.URL, plan: p, cancel: cancel, marie: incident.Actor{Username: "marie", Person: "marie", Role: "commander"}}
+	return &fixture{svc: svc, page: page, src: src, url: hs.URL, plan: p, maint: maint, cancel: cancel, marie: incident.Actor{Username: "marie", Person: "marie", Role: "commander"}}
 }
 
 // outage declares the WhatsApp outage and publishes its pre-approved

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 )
 
@@ -82,7 +83,11 @@ type model struct {
 	Past         []incidentView
 	Worst        incident.ComponentStatus
 	Reports      map[string]int // per dependency, last 30 minutes
-	loc          *time.Location
+	// Maint holds upcoming and running maintenance windows, soonest first;
+	// PastMaint the completed ones of the last 90 days, oldest first.
+	Maint     []maintView
+	PastMaint []maintView
+	loc       *time.Location
 }
 
 var rank = map[incident.ComponentStatus]int{incident.Operational: 0, incident.UnderMaintenance: 1, incident.Degraded: 2, incident.PartialOutage: 3, incident.MajorOutage: 4}
@@ -111,7 +116,7 @@ func impactOf(st incident.ComponentStatus) string {
 
 // buildModel reads the source and derives what the page shows. Drills never
 // appear on the public page.
-func buildModel(ctx context.Context, src Source, reports ReportCounter, p *plan.Plan, now time.Time) (*model, error) {
+func buildModel(ctx context.Context, src Source, reports ReportCounter, maint Maintenances, p *plan.Plan, now time.Time) (*model, error) {
 	m := &model{Plan: p, Built: now, Worst: incident.Operational, Reports: map[string]int{}}
 	loc, err := time.LoadLocation(p.Organisation.Timezone)
 	if err != nil {
@@ -145,6 +150,9 @@ func buildModel(ctx context.Context, src Source, reports ReportCounter, p *plan.
 		} else {
 			m.Past = append(m.Past, v)
 		}
+	}
+	if err := m.addMaintenances(ctx, maint, now, current, updated); err != nil {
+		return nil, err
 	}
 	days, err := dailyStatus(ctx, src, incs, p, now, loc)
 	if err != nil {
@@ -314,6 +322,15 @@ func (m *model) banner(lang string) string {
 	p := m.Plan
 	def := p.Organisation.DefaultLanguage
 	if len(m.Active) == 0 {
+		for _, v := range m.Maint {
+			if v.Status == maintenance.InProgress || v.Status == maintenance.Verifying {
+				title := v.w.Title.Get(lang, def)
+				if lang == "fr" {
+					return fmt.Sprintf("Maintenance en cours : %s (fin prévue à %s).", title, m.clock(v.w.EndsAt))
+				}
+				return fmt.Sprintf("Maintenance in progress: %s (planned to end at %s).", title, m.clock(v.w.EndsAt))
+			}
+		}
 		if lang == "fr" {
 			return "Tous nos services fonctionnent normalement."
 		}
