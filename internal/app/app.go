@@ -173,6 +173,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)
 		}
+		if hooks, ok := s.(statuspage.Hooks); ok && s.Channel() == "webhook" {
+			a.status.SetHooks(hooks)
+			a.status.SetSubscribers(subscribers)
+		}
 		if s.Channel() == "sms" {
 			notifier.sms = s
 			a.status.SetTexter(smsTexter{s})

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -234,11 +233,11 @@ func normalize(channel, addr string) (string, string) {
 		}
 		return n, ""
 	case "webhook":
-		u, err := url.Parse(addr)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		n, err := NormalizeWebhookURL(addr)
+		if err != nil {
 			return "", "not an http(s) URL"
 		}
-		return u.String(), ""
+		return n, ""
 	case "telegram":
 		if addr == "" || strings.ContainsAny(addr, " \t") {
 			return "", "not a Telegram chat id"

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -77,6 +78,24 @@ func NewStore(db *store.DB, now func() time.Time) *Store {
 	return &Store{db: db, now: now}
 }
 
+// ErrNotWebhookURL is returned for a webhook address that is not an
+// absolute http(s) URL with a host.
+var ErrNotWebhookURL = errors.New("audience: not an http(s) URL")
+
+// NormalizeWebhookURL validates a webhook address: an absolute http or https
+// URL with a host, at most 2,000 characters, without a fragment; the scheme
+// and host are lower-cased. Which hosts may be reached is decided when the
+// connection is dialled (the webhook channel's address guard).
+func NormalizeWebhookURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || len(s) > 2000 || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Opaque != "" {
+		return "", ErrNotWebhookURL
+	}
+	u.Scheme, u.Host, u.Fragment, u.RawFragment = strings.ToLower(u.Scheme), strings.ToLower(u.Host), "", ""
+	return u.String(), nil
+}
+
 // NormalizeEmail validates an address and lower-cases its domain.
 func NormalizeEmail(s string) (string, error) {
 	a, err := mail.ParseAddress(strings.TrimSpace(s))
@@ -105,6 +124,10 @@ func (s *Store) Subscribe(ctx context.Context, in SubscribeInput) (token string,
 	case "sms":
 		if in.Address, err = NormalizePhone(in.Address, "FR"); err != nil {
 			return "", fmt.Errorf("audience: %w", err)
+		}
+	case "webhook":
+		if in.Address, err = NormalizeWebhookURL(in.Address); err != nil {
+			return "", err
 		}
 	default:
 		return "", fmt.Errorf("audience: channel %q cannot be subscribed to from the page yet", in.Channel)

@@ -27,7 +27,7 @@ var words = map[string]map[string]string{
 		"category": "Ce qui ne marche pas", "cat-send": "Je ne peux pas envoyer", "cat-receive": "Je ne reçois rien", "cat-connect": "Connexion impossible", "cat-calls": "Appels",
 		"subscribe": "Être prévenu", "updated": "Mis à jour à", "stale": "Informations peut-être anciennes : dernière mise à jour à",
 		"postmortem": "Analyse publiée", "started": "Début", "resolved": "Résolu", "none": "Aucun incident ces 90 derniers jours.",
-		"language": "English", "sub-email": "Votre e-mail", "sub-phone": "Ou votre numéro de mobile (alertes par SMS)", "sub-by-email": "Par e-mail", "sub-by-sms": "Par SMS", "sub-telegram": "Suivez aussi notre chaîne Telegram", "sub-push": "Recevoir les alertes dans ce navigateur", "sub-push-on": "Alertes activées dans ce navigateur.", "sub-consent": "J'accepte de recevoir par e-mail les alertes de ce service. Un e-mail de confirmation vous est envoyé ; désabonnement en un clic dans chaque message.", "sub-button": "M'abonner", "sub-comps": "Services qui vous intéressent (aucun coché = tous)", "sub-done": "Presque fini : ouvrez l'e-mail de confirmation que nous venons d'envoyer.", "feeds": "Flux RSS", "api": "API JSON", "filter": "Filtrer les questions", "live": "Mises à jour en direct",
+		"language": "English", "sub-email": "Votre e-mail", "sub-phone": "Ou votre numéro de mobile (alertes par SMS)", "sub-by-email": "Par e-mail", "sub-by-sms": "Par SMS", "sub-telegram": "Suivez aussi notre chaîne Telegram", "sub-push": "Recevoir les alertes dans ce navigateur", "sub-push-on": "Alertes activées dans ce navigateur.", "sub-consent": "J'accepte de recevoir les alertes de ce service par le moyen choisi. Un message de confirmation est envoyé d'abord ; désabonnement en un clic dans chaque message.", "sub-by-webhook": "Par webhook (pour vos outils)", "sub-webhook": "Ou l'URL de votre webhook (https://…)", "sub-button": "M'abonner", "sub-comps": "Services qui vous intéressent (aucun coché = tous)", "sub-done": "Presque fini : ouvrez le message de confirmation que nous venons d'envoyer.", "feeds": "Flux RSS", "api": "API JSON", "filter": "Filtrer les questions", "live": "Mises à jour en direct",
 		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "maint": "Maintenance", "maint-past": "Maintenances passées", "maint-from": "du", "maint-until": "au", "maint-comps": "Services concernés", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
 	},
 	"en": {
@@ -38,7 +38,7 @@ var words = map[string]map[string]string{
 		"category": "What does not work", "cat-send": "I cannot send", "cat-receive": "I receive nothing", "cat-connect": "Cannot connect", "cat-calls": "Calls",
 		"subscribe": "Get notified", "updated": "Updated at", "stale": "Information may be out of date: last updated at",
 		"postmortem": "Postmortem published", "started": "Started", "resolved": "Resolved", "none": "No incident in the last 90 days.",
-		"language": "Français", "sub-email": "Your e-mail", "sub-phone": "Or your mobile number (text alerts)", "sub-by-email": "By e-mail", "sub-by-sms": "By text message", "sub-telegram": "Also follow our Telegram channel", "sub-push": "Get alerts in this browser", "sub-push-on": "Alerts are on in this browser.", "sub-consent": "I agree to receive this service's alerts by e-mail. A confirmation e-mail is sent first; one-click unsubscribe in every message.", "sub-button": "Subscribe", "sub-comps": "Services you care about (none ticked = all)", "sub-done": "Almost done: open the confirmation e-mail we just sent.", "feeds": "RSS feed", "api": "JSON API", "filter": "Filter questions", "live": "Live updates",
+		"language": "Français", "sub-email": "Your e-mail", "sub-phone": "Or your mobile number (text alerts)", "sub-by-email": "By e-mail", "sub-by-sms": "By text message", "sub-telegram": "Also follow our Telegram channel", "sub-push": "Get alerts in this browser", "sub-push-on": "Alerts are on in this browser.", "sub-consent": "I agree to receive this service's alerts by the means I chose. A confirmation message is sent first; one-click unsubscribe in every message.", "sub-by-webhook": "By webhook (for your tools)", "sub-webhook": "Or your webhook URL (https://…)", "sub-button": "Subscribe", "sub-comps": "Services you care about (none ticked = all)", "sub-done": "Almost done: open the confirmation message we just sent.", "feeds": "RSS feed", "api": "JSON API", "filter": "Filter questions", "live": "Live updates",
 		"nojs": "This page refreshes itself every minute.", "maint": "Maintenance", "maint-past": "Past maintenance", "maint-from": "from", "maint-until": "to", "maint-comps": "Affected services", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
 	},
 }
@@ -62,8 +62,12 @@ type pageData struct {
 	CSS         template.CSS
 	Stale       bool
 	Subscribe   bool
+	Email       bool
 	SMS         bool
-	PushKey     string
+	Webhook     bool
+	// Choice says the form offers more than one channel.
+	Choice  bool
+	PushKey string
 	// Telegram is the link to the shop's Telegram channel, if it has one.
 	Telegram template.URL
 	AllComps []pageComponent
@@ -186,14 +190,21 @@ func digitsPlus(s string) string {
 // refreshed and the page shows when it was last updated.
 // features are the subscription means this instance offers.
 type features struct {
-	Subscribe, SMS bool
+	Subscribe, Email, SMS, Webhook bool
 	// PushKey is the VAPID public key when web push is configured.
 	PushKey string
 }
 
 func (m *model) renderPage(lang string, faq []faqItem, css string, stale bool, f features) ([]byte, error) {
 	d, err := m.pageData(lang, faq, css, stale)
-	d.Subscribe, d.SMS, d.PushKey = f.Subscribe, f.SMS, f.PushKey
+	d.Subscribe, d.Email, d.SMS, d.Webhook, d.PushKey = f.Subscribe, f.Email, f.SMS, f.Webhook, f.PushKey
+	n := 0
+	for _, on := range []bool{f.Email, f.SMS, f.Webhook} {
+		if on {
+			n++
+		}
+	}
+	d.Choice = n > 1
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,8 @@ type Options struct {
 	Texter           Texter
 	SMSPerPrefixHour int
 	SMSPerDay        int
+	// Hooks enables webhook subscriptions.
+	Hooks Hooks
 	// PushKey (the VAPID public key) and Browsers enable web push.
 	PushKey  string
 	Browsers Browsers
@@ -100,6 +102,9 @@ func (s *Server) SetSubscribers(sub Subscribers) { s.o.Subscribers = sub }
 
 // SetPush enables web-push subscriptions (call before serving).
 func (s *Server) SetPush(publicKey string, b Browsers) { s.o.PushKey, s.o.Browsers = publicKey, b }
+
+// SetHooks enables webhook subscriptions (call before serving).
+func (s *Server) SetHooks(h Hooks) { s.o.Hooks = h }
 
 // SetTexter enables text-message subscriptions (call before serving).
 func (s *Server) SetTexter(t Texter) { s.o.Texter = t }
@@ -170,8 +175,10 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	for _, lang := range langs {
 		faq := faqFor(p, lang)
 		page, err := m.renderPage(lang, faq, string(css), stale, features{
-			Subscribe: s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil),
+			Subscribe: s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil || s.o.Hooks != nil),
+			Email:     s.o.Mailer != nil,
 			SMS:       s.o.Texter != nil,
+			Webhook:   s.o.Hooks != nil,
 			PushKey:   s.o.PushKey,
 		})
 		if err != nil {

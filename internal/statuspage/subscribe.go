@@ -36,15 +36,32 @@ type Texter interface {
 	SendSMS(ctx context.Context, to, text string) error
 }
 
+// Hooks posts the signed confirmation request of a webhook subscription.
+type Hooks interface {
+	SendJSON(ctx context.Context, url, key string, v any) error
+}
+
+// WebhookConfirmation is the only request an unconfirmed webhook URL ever
+// receives: its owner proves control of the endpoint by posting the token
+// back (form field token) to ConfirmURL, or by opening it in a browser.
+type WebhookConfirmation struct {
+	Type         string `json:"type"` // "subscription_confirmation"
+	Organisation string `json:"organisation"`
+	ConfirmURL   string `json:"confirm_url"`
+	Token        string `json:"token"`
+	Lang         string `json:"lang"`
+	Instructions string `json:"instructions"`
+}
+
 // consentWording identifies the consent text shown next to the form; bump
 // it whenever that text changes, so each consent records what was agreed to.
-const consentWording = "statuspage-subscribe-v1"
+const consentWording = "statuspage-subscribe-v2"
 
 var subscribeWords = map[string]map[string]string{
 	"fr": {
 		"subject": "Confirmez votre abonnement aux alertes de %s",
 		"body":    "Bonjour,\n\nVous (ou quelqu'un utilisant votre adresse) avez demandé à recevoir par e-mail les alertes de %s quand un service est perturbé.\n\nPour confirmer, ouvrez ce lien et appuyez sur « Confirmer » (valable 48 heures) :\n%s\n\nSi ce n'est pas vous, ignorez ce message : vous ne recevrez rien d'autre.\n",
-		"confirm": "Confirmer mon abonnement", "confirmed": "C'est fait : vous recevrez nos alertes par e-mail.",
+		"confirm": "Confirmer mon abonnement", "confirmed": "C'est fait : vous recevrez nos alertes.",
 		"unsub": "Se désabonner", "unsubbed": "Vous ne recevrez plus nos alertes.", "invalid": "Ce lien n'est pas valable ou a déjà servi.",
 		"expired": "Ce lien a expiré : abonnez-vous à nouveau depuis la page d'état.", "back": "Retour à la page d'état",
 		"sms":      "%s : confirmez vos alertes SMS en ouvrant %s (sinon ignorez ce message)",
@@ -53,7 +70,7 @@ var subscribeWords = map[string]map[string]string{
 	"en": {
 		"subject": "Confirm your subscription to %s alerts",
 		"body":    "Hello,\n\nYou (or someone using your address) asked to receive %s alerts by e-mail when a service is disrupted.\n\nTo confirm, open this link and press \"Confirm\" (valid for 48 hours):\n%s\n\nIf this was not you, ignore this message: you will receive nothing else.\n",
-		"confirm": "Confirm my subscription", "confirmed": "Done: you will receive our alerts by e-mail.",
+		"confirm": "Confirm my subscription", "confirmed": "Done: you will receive our alerts.",
 		"unsub": "Unsubscribe", "unsubbed": "You will no longer receive our alerts.", "invalid": "This link is not valid or was already used.",
 		"expired": "This link has expired: subscribe again from the status page.", "back": "Back to the status page",
 		"sms":      "%s: confirm your text alerts at %s (or ignore this message)",
@@ -121,7 +138,7 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(r)
-	if s.o.Subscribers == nil || (s.o.Mailer == nil && s.o.Texter == nil) {
+	if s.o.Subscribers == nil || (s.o.Mailer == nil && s.o.Texter == nil && s.o.Hooks == nil) {
 		http.Error(w, "subscriptions are not configured on this instance", http.StatusServiceUnavailable)
 		return
 	}
@@ -151,14 +168,26 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 		client = s.o.ClientKey(r)
 	}
 	channel, address := "email", r.PostFormValue("email")
-	if r.PostFormValue("channel") != "sms" && s.o.Mailer == nil {
-		http.Error(w, "e-mail alerts are not available here", http.StatusUnprocessableEntity)
-		return
-	}
-	if r.PostFormValue("channel") == "sms" {
+	switch r.PostFormValue("channel") {
+	case "sms":
 		channel, address = "sms", r.PostFormValue("phone")
 		if s.o.Texter == nil {
 			http.Error(w, "text-message alerts are not available here", http.StatusUnprocessableEntity)
+			return
+		}
+	case "webhook":
+		channel, address = "webhook", r.PostFormValue("webhook_url")
+		if s.o.Hooks == nil {
+			http.Error(w, "webhook alerts are not available here", http.StatusUnprocessableEntity)
+			return
+		}
+		if _, err := audience.NormalizeWebhookURL(address); err != nil {
+			http.Error(w, "please enter the full http(s) URL of your webhook", http.StatusUnprocessableEntity)
+			return
+		}
+	default:
+		if s.o.Mailer == nil {
+			http.Error(w, "e-mail alerts are not available here", http.StatusUnprocessableEntity)
 			return
 		}
 	}
@@ -193,9 +222,17 @@ func (s *Server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 		words := sw(lang)
 		org := p.Organisation.Name
 		var sendErr error
-		if channel == "sms" {
+		switch channel {
+		case "sms":
 			sendErr = s.o.Texter.SendSMS(r.Context(), phone, fmt.Sprintf(words["sms"], org, link))
-		} else {
+		case "webhook":
+			target, _ := audience.NormalizeWebhookURL(address)
+			sum := sha256.Sum256([]byte(token))
+			sendErr = s.o.Hooks.SendJSON(r.Context(), target, "confirm-"+hex.EncodeToString(sum[:8]), WebhookConfirmation{
+				Type: "subscription_confirmation", Organisation: org, ConfirmURL: link, Token: token, Lang: lang,
+				Instructions: "POST the form field token=<token> to " + strings.TrimRight(s.o.BaseURL, "/") + "/subscribe/confirm within 48 hours, or open confirm_url in a browser; until then nothing else is sent to this URL.",
+			})
+		default:
 			to, _ := audience.NormalizeEmail(address)
 			sendErr = s.o.Mailer.SendMail(r.Context(), to, fmt.Sprintf(words["subject"], org), fmt.Sprintf(words["body"], org, link), nil)
 		}

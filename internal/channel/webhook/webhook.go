@@ -134,15 +134,29 @@ func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Resul
 }
 
 func (s *Sender) post(ctx context.Context, it deliver.Item) deliver.Result {
-	res := deliver.Result{Key: it.Key}
-	target, err := ParseURL(it.Address)
-	if err != nil {
-		res.Err, res.Permanent = err, true
-		return res
-	}
 	body, err := json.Marshal(Payload{ID: it.Key, Message: Message{Subject: it.Subject, Text: it.Text, Lang: it.Lang, Drill: it.Drill, UnsubscribeURL: it.UnsubscribeURL}})
 	if err != nil {
-		res.Err, res.Permanent = fmt.Errorf("webhook: encode payload: %w", err), true
+		return deliver.Result{Key: it.Key, Err: fmt.Errorf("webhook: encode payload: %w", err), Permanent: true}
+	}
+	return s.postBody(ctx, it.Address, it.Key, body)
+}
+
+// SendJSON posts v, signed like every message, to rawURL through the same
+// address guard and timeout: the subscription confirmation of a webhook
+// subscriber, which is the only request an unconfirmed URL ever gets.
+func (s *Sender) SendJSON(ctx context.Context, rawURL, key string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("webhook: encode payload: %w", err)
+	}
+	return s.postBody(ctx, rawURL, key, body).Err
+}
+
+func (s *Sender) postBody(ctx context.Context, address, key string, body []byte) deliver.Result {
+	res := deliver.Result{Key: key}
+	target, err := ParseURL(address)
+	if err != nil {
+		res.Err, res.Permanent = err, true
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -155,7 +169,7 @@ func (s *Sender) post(ctx context.Context, it deliver.Item) deliver.Result {
 	ts := strconv.FormatInt(s.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Vigie-Webhook/1")
-	req.Header.Set("Idempotency-Key", it.Key)
+	req.Header.Set("Idempotency-Key", key)
 	req.Header.Set("X-Vigie-Timestamp", ts)
 	req.Header.Set("X-Vigie-Signature", Sign(s.secret, ts, body))
 	resp, err := s.client.Do(req)
