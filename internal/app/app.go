@@ -29,6 +29,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
 	"github.com/vigie-hq/vigie/internal/receipts"
+	"github.com/vigie-hq/vigie/internal/s3"
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/userreport"
@@ -102,6 +103,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		senders = append(senders, email.NewBulk(sender, 16, 100))
 	}
 	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
+	bucket, err := StatuspageBucket(cfg, opts.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	reports := userreport.NewStore(db, now)
 	maint := maintenance.NewService(db, a.Plan, now, func() { a.status.Trigger() })
 	reportLimit := auth.NewLimiter(20, time.Minute, now)
@@ -119,6 +124,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		Allow:        func(r *http.Request) bool { return reportLimit.Allow(auth.ClientIP(r)) },
 		MaxStreams:   20000,
 		ExportDir:    cfg.StatuspageExport,
+		Bucket:       bucket,
 		Mailer:       mailer,
 		Secret:       []byte(cfg.SecretKey),
 		AllowSubscribe: func(r *http.Request) bool {
@@ -139,7 +145,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			return a.deliver.Reach(ctx, id)
 		},
 	}
-	var err error
 	a.console, err = web.New(web.Deps{
 		Accounts:   a.accounts,
 		Versions:   a.versions,
@@ -328,4 +333,32 @@ func (a *App) defaultLanguage() string {
 		return p.Organisation.DefaultLanguage
 	}
 	return "fr"
+}
+
+// StatuspageBucket opens the bucket the status page is mirrored to, if one
+// is configured (nil otherwise); credentials come from the configuration or from the
+// standard AWS variables, never from the plan.
+func StatuspageBucket(cfg config.Config, getenv func(string) string) (statuspage.Bucket, error) {
+	if cfg.StatuspageS3 == "" {
+		return nil, nil
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	o, err := s3.ParseURL(cfg.StatuspageS3)
+	if err != nil {
+		return nil, fmt.Errorf("statuspage_s3: %w", err)
+	}
+	o.AccessKey, o.SecretKey = cfg.S3AccessKeyID, cfg.S3SecretAccessKey
+	if o.AccessKey == "" {
+		o.AccessKey = getenv("AWS_ACCESS_KEY_ID")
+	}
+	if o.SecretKey == "" {
+		o.SecretKey = getenv("AWS_SECRET_ACCESS_KEY")
+	}
+	c, err := s3.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("statuspage_s3: %w", err)
+	}
+	return c, nil
 }

@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"context"
+	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
 func TestMaintenanceCommands(t *testing.T) {
@@ -44,5 +50,37 @@ func TestMaintenanceCommands(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(export, "api", "v2", "scheduled-maintenances", "active.json"))
 	if err != nil || !strings.Contains(string(b), `"status":"in_progress"`) || !strings.Contains(string(b), "Migration du site") {
 		t.Fatalf("exported active.json: %v %s", err, b)
+	}
+}
+
+func TestStatuspageExportToBucket(t *testing.T) {
+	backend := s3mem.New()
+	if err := backend.CreateBucket("status"); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(gofakes3.New(backend).Server())
+	defer hs.Close()
+	data := filepath.Join(t.TempDir(), "data")
+	env, out, errw := testEnv(map[string]string{"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret"})
+	if code := Run(context.Background(), []string{"statuspage", "export", "--data", data}, env); code != 2 || !strings.Contains(errw.String(), "--s3") {
+		t.Fatalf("export without a target: %d %s", code, errw)
+	}
+	env, out, errw = testEnv(map[string]string{"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret"})
+	url := "s3://status/www?endpoint=" + hs.URL + "&path_style=true"
+	if code := Run(context.Background(), []string{"statuspage", "export", "--data", data, "--s3", url}, env); code != 0 || !strings.Contains(out.String(), "uploaded") {
+		t.Fatalf("export to the bucket: %d %s %s", code, out, errw)
+	}
+	obj, err := backend.GetObject("status", "www/api/v2/summary.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Contents.Close()
+	b, _ := io.ReadAll(obj.Contents)
+	if !strings.Contains(string(b), `"indicator":"none"`) {
+		t.Fatalf("summary.json in the bucket: %s", b)
+	}
+	env, _, errw = testEnv(nil)
+	if code := Run(context.Background(), []string{"statuspage", "export", "--data", data, "--s3", url}, env); code != 2 || !strings.Contains(errw.String(), "access key") {
+		t.Fatalf("export without credentials: %d %s", code, errw)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
@@ -18,7 +19,8 @@ type statuspageCmd struct {
 
 type statuspageExportCmd struct {
 	storeFlags
-	Dir      string        `arg:"" name:"DIR" help:"Directory to write into (created if needed)."`
+	Dir      string        `arg:"" optional:"" name:"DIR" help:"Directory to write into (created if needed)."`
+	S3       string        `name:"s3" placeholder:"URL" help:"Also (or only) upload to an S3-compatible bucket: s3://BUCKET/PREFIX?endpoint=URL&region=REGION&path_style=true (default: statuspage_s3). Credentials: s3_access_key_id / s3_secret_access_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY."`
 	Watch    bool          `name:"watch" help:"Keep running and re-export whenever the page changes."`
 	Interval time.Duration `name:"interval" default:"5s" help:"With --watch, how often to check for changes."`
 	BaseURL  string        `name:"base-url" placeholder:"URL" help:"Public URL of the exported site, used in feeds and API links (default: base_url)."`
@@ -33,7 +35,12 @@ Vigie itself is down. Files are replaced atomically; unchanged files are kept.
 Examples:
 
   vigie statuspage export ./public
-  vigie statuspage export /var/www/status --watch --interval 10s`
+  vigie statuspage export /var/www/status --watch --interval 10s
+  vigie statuspage export --s3 "s3://status-cafe/?region=eu-west-3"
+
+Uploads to a bucket send the uncompressed bodies with their Content-Type and
+Cache-Control, and only the objects that changed since the previous upload
+of the same run.`
 }
 
 func (c *statuspageExportCmd) Run(rt *Runtime) error {
@@ -59,16 +66,40 @@ func (c *statuspageExportCmd) Run(rt *Runtime) error {
 		BaseURL:      base,
 		Logger:       rt.Logger,
 	})
+	if c.S3 != "" {
+		cfg.StatuspageS3 = c.S3
+	}
+	if c.Dir == "" && cfg.StatuspageS3 == "" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("give a directory, --s3 URL, or both")}
+	}
+	var bucket statuspage.Bucket
+	if cfg.StatuspageS3 != "" {
+		if bucket, err = app.StatuspageBucket(cfg, rt.Env.Getenv); err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+	}
+	known := map[string]string{}
 	export := func() error {
 		if err := page.Refresh(rt.Ctx); err != nil {
 			return fmt.Errorf("statuspage export: %w", err)
 		}
-		n, err := page.Snapshot().WriteDir(c.Dir)
-		if err != nil {
-			return err
+		if c.Dir != "" {
+			n, err := page.Snapshot().WriteDir(c.Dir)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				fmt.Fprintf(rt.Env.Stdout, "%s wrote %d file(s) to %s\n", time.Now().Format("15:04:05"), n, c.Dir)
+			}
 		}
-		if n > 0 {
-			fmt.Fprintf(rt.Env.Stdout, "%s wrote %d file(s) to %s\n", time.Now().Format("15:04:05"), n, c.Dir)
+		if bucket != nil {
+			n, err := page.Snapshot().Upload(rt.Ctx, bucket, known)
+			if n > 0 {
+				fmt.Fprintf(rt.Env.Stdout, "%s uploaded %d object(s) to %s\n", time.Now().Format("15:04:05"), n, cfg.StatuspageS3)
+			}
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/s3"
 )
 
 // Config is the effective configuration of a Vigie process.
@@ -37,6 +39,14 @@ type Config struct {
 	// StatuspageExport, when set, is a directory the status page is written
 	// to as static files after every change (for a static host or CDN origin).
 	StatuspageExport string
+	// StatuspageS3 is an S3-compatible bucket URL the status page is
+	// mirrored to after every change:
+	// s3://BUCKET/PREFIX?endpoint=URL&region=REGION&path_style=true.
+	StatuspageS3 string
+	// S3AccessKeyID and S3SecretAccessKey sign requests to that bucket
+	// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are used when unset).
+	S3AccessKeyID     string
+	S3SecretAccessKey string
 	// AllowPrivateTargets lets webhooks reach loopback and private
 	// addresses (tests, or receivers on the operator's own network).
 	AllowPrivateTargets bool
@@ -101,6 +111,11 @@ func (c Config) Validate() error {
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("secret_key: must be at least 32 characters"))
+	}
+	if c.StatuspageS3 != "" {
+		if _, err := s3.ParseURL(c.StatuspageS3); err != nil {
+			errs = append(errs, fmt.Errorf("statuspage_s3: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

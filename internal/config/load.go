@@ -41,6 +41,9 @@ func keys() []key {
 		mk("smtp_url", true, func(c *Config) *string { return &c.SMTPURL }),
 		mk("smtp_from", false, func(c *Config) *string { return &c.SMTPFrom }),
 		mk("statuspage_export", false, func(c *Config) *string { return &c.StatuspageExport }),
+		mk("statuspage_s3", false, func(c *Config) *string { return &c.StatuspageS3 }),
+		mk("s3_access_key_id", false, func(c *Config) *string { return &c.S3AccessKeyID }),
+		mk("s3_secret_access_key", true, func(c *Config) *string { return &c.S3SecretAccessKey }),
 		{
 			name: "shutdown_timeout",
 			get:  func(c *Config) string { return c.ShutdownTimeout.String() },

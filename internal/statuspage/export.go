@@ -1,9 +1,13 @@
 package statuspage
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -77,4 +81,63 @@ func writeAtomic(dst string, body []byte) error {
 		return fmt.Errorf("statuspage: export %s: %w", dst, err)
 	}
 	return nil
+}
+
+// Bucket stores objects: an S3-compatible bucket the export is mirrored to.
+type Bucket interface {
+	Put(ctx context.Context, key string, body []byte, contentType, cacheControl string) error
+}
+
+type object struct {
+	body         []byte
+	ctype, cache string
+}
+
+// objects lists the export as object-store keys with uncompressed bodies:
+// object stores do not negotiate encodings, and every client reads
+// identity bodies.
+func (s *Snapshot) objects() map[string]object {
+	out := map[string]object{}
+	for path, e := range s.entries {
+		out[filepath.ToSlash(filePath(path))] = object{e.body, e.ctype, e.cache}
+	}
+	if def, ok := s.entries["/"+s.langs[0]+"/"]; ok {
+		out["index.html"] = object{def.body, def.ctype, def.cache}
+	}
+	return out
+}
+
+// Upload puts the objects of the snapshot that changed since the last
+// upload into b; known maps each key to the SHA-256 of what the bucket
+// holds and is updated as objects land. Pages go last, so a page never
+// links to an asset that is not there yet. It stops at the first error,
+// keeping what was uploaded.
+func (s *Snapshot) Upload(ctx context.Context, b Bucket, known map[string]string) (int, error) {
+	objs := s.objects()
+	keys := make([]string, 0, len(objs))
+	for k := range objs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		pi, pj := strings.HasSuffix(keys[i], ".html"), strings.HasSuffix(keys[j], ".html")
+		if pi != pj {
+			return pj
+		}
+		return keys[i] < keys[j]
+	})
+	n := 0
+	for _, k := range keys {
+		o := objs[k]
+		sum := sha256.Sum256(o.body)
+		h := hex.EncodeToString(sum[:])
+		if known[k] == h {
+			continue
+		}
+		if err := b.Put(ctx, k, o.body, o.ctype, o.cache); err != nil {
+			return n, fmt.Errorf("statuspage: upload %s: %w", k, err)
+		}
+		known[k] = h
+		n++
+	}
+	return n, nil
 }

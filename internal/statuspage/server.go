@@ -57,6 +57,9 @@ type Options struct {
 	Texter           Texter
 	SMSPerPrefixHour int
 	SMSPerDay        int
+	// Bucket, when set, receives the site (changed objects only) after
+	// every rebuild, in the background (see Snapshot.Upload).
+	Bucket Bucket
 	// Hooks enables webhook subscriptions.
 	Hooks Hooks
 	// PushKey (the VAPID public key) and Browsers enable web push.
@@ -74,6 +77,8 @@ type Server struct {
 	kick     chan struct{}
 	live     *streams
 	smsGuard *smsGuard
+	// toUpload holds the newest snapshot not yet mirrored to the bucket.
+	toUpload chan *Snapshot
 }
 
 // New returns a Server; call Refresh once before serving and Run to keep
@@ -94,7 +99,8 @@ func New(o Options) *Server {
 	if o.SMSPerDay <= 0 {
 		o.SMSPerDay = 500
 	}
-	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams(), smsGuard: newSMSGuard(o.SMSPerPrefixHour, o.SMSPerDay, o.Now)}
+	return &Server{o: o, kick: make(chan struct{}, 1), live: newStreams(), smsGuard: newSMSGuard(o.SMSPerPrefixHour, o.SMSPerDay, o.Now),
+		toUpload: make(chan *Snapshot, 1)}
 }
 
 // SetSubscribers enables subscriptions (call before serving).
@@ -154,6 +160,14 @@ func (s *Server) Refresh(ctx context.Context) error {
 		if _, werr := snap.WriteDir(s.o.ExportDir); werr != nil {
 			s.o.Logger.Error("status page export", "dir", s.o.ExportDir, "err", werr)
 		}
+	}
+	if s.o.Bucket != nil {
+		// Keep only the newest snapshot waiting: an older one is obsolete.
+		select {
+		case <-s.toUpload:
+		default:
+		}
+		s.toUpload <- snap
 	}
 	return err
 }
@@ -259,6 +273,9 @@ func (s *Server) Run(ctx context.Context) {
 		ch, stop := s.o.Events.Subscribe()
 		defer stop()
 		events = ch
+	}
+	if s.o.Bucket != nil {
+		go s.uploadLoop(ctx)
 	}
 	tick := time.NewTicker(refreshInterval)
 	defer tick.Stop()
@@ -499,4 +516,28 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/"+lang+"/#reported", http.StatusSeeOther)
+}
+
+// uploadLoop mirrors snapshots to the bucket, one at a time, newest first.
+// A failed upload is tried again with the next snapshot (at the latest at
+// the next periodic rebuild); what the bucket already holds is not sent
+// again.
+func (s *Server) uploadLoop(ctx context.Context) {
+	known := map[string]string{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case snap := <-s.toUpload:
+			uctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			n, err := snap.Upload(uctx, s.o.Bucket, known)
+			cancel()
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.o.Logger.Error("status page upload to the bucket", "version", snap.Version, "uploaded", n, "err", err)
+			case n > 0:
+				s.o.Logger.Debug("status page uploaded to the bucket", "version", snap.Version, "objects", n)
+			}
+		}
+	}
 }
