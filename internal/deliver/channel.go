@@ -32,6 +32,9 @@ type Item struct {
 	// UnsubscribeURL is the recipient's one-click unsubscribe link.
 	UnsubscribeURL string
 	Drill          bool
+	// MessageID and IncidentID say what the item publishes: account
+	// channels thread an incident's updates with them.
+	MessageID, IncidentID int64
 }
 
 // Result is the outcome of one Item.
@@ -64,6 +67,22 @@ type Sender interface {
 	// Send sends the items and returns one result per item, in any order.
 	// It must honour ctx and never block longer than its own timeout.
 	Send(ctx context.Context, items []Item) []Result
+}
+
+// Broadcaster is a Sender that publishes to the organisation's own account
+// (a social network profile, a channel) rather than to subscribers: each
+// message becomes one delivery, addressed to Account, in the account's
+// language.
+type Broadcaster interface {
+	Sender
+	// Account names the account posted to (its handle or id).
+	Account() string
+	// Lang is the account's language; the message is posted in it, or in
+	// the default language when the message lacks it.
+	Lang() string
+	// Audiences are the plan audiences whose messages the account carries
+	// (a public profile: customers, partners, press; a team chat: staff).
+	Audiences() []string
 }
 
 // SendEach sends items one by one with send, at most parallel at a time,

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -212,9 +213,26 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 			_, err := tx.ExecContext(ctx, e.q(`UPDATE outbox SET state = ? WHERE id = ?`), state, r.id)
 			return err
 		}
+		var broadcast Broadcaster
+		if ss := e.senders[r.channel]; len(ss) > 0 {
+			broadcast, _ = ss[0].(Broadcaster)
+		}
 		switch {
 		case r.drill:
 			return finish("drill")
+		case broadcast != nil:
+			// An account channel posts once, for the audiences it serves.
+			if !slices.Contains(broadcast.Audiences(), r.audience) {
+				return finish("not-for-account")
+			}
+			langs, err := messageLangs(ctx, tx, e, r.messageID)
+			if err != nil {
+				return err
+			}
+			if added, err = e.expandBroadcast(ctx, tx, r, broadcast, langs); err != nil {
+				return err
+			}
+			return finish("expanded")
 		case r.audience != "customers":
 			return finish("not-subscribers")
 		case len(e.senders[r.channel]) == 0:
@@ -293,6 +311,30 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 		return 0, false, err
 	}
 	return added, worked, nil
+}
+
+// expandBroadcast queues the one delivery of an account channel: in the
+// account's language, or in the default language when the message lacks
+// it; the other language rows of the same message add nothing.
+func (e *Engine) expandBroadcast(ctx context.Context, tx *sql.Tx, r outboxRow, b Broadcaster, langs []string) (int, error) {
+	lang := b.Lang()
+	if !slices.Contains(langs, lang) {
+		lang = e.o.DefaultLang
+	}
+	if r.lang != lang {
+		return 0, nil
+	}
+	now := e.now()
+	var job int64
+	if err := tx.QueryRowContext(ctx, e.q(`INSERT INTO delivery_jobs (outbox_id, channel, priority, state, run_at, created_at) VALUES (?, ?, ?, 'ready', ?, ?) RETURNING id`),
+		r.id, r.channel, r.priority, e.t(now), e.t(now)).Scan(&job); err != nil {
+		return 0, fmt.Errorf("deliver: job: %w", err)
+	}
+	// Subscriber 0 stands for the account: one post per message and channel.
+	if err := e.insertDeliveries(ctx, tx, job, r, []rcpt{{id: 0, addr: b.Account(), lang: lang}}, now); err != nil {
+		return 0, err
+	}
+	return 1, nil
 }
 
 // insertDeliveries adds ledger rows with a multi-row INSERT; a recipient

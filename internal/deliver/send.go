@@ -139,14 +139,16 @@ func (e *Engine) mark(ctx context.Context, ds []delivery, state, reason string) 
 type messageContent struct {
 	Subject, Text string
 	Drill         bool
+	IncidentID    int64
 }
 
 func (e *Engine) contents(ctx context.Context, messageID int64) (map[string]messageContent, error) {
 	var (
-		raw   string
-		drill bool
+		raw      string
+		drill    bool
+		incident int64
 	)
-	err := e.db.SQL().QueryRowContext(ctx, e.q(`SELECT m.content, i.drill FROM messages m JOIN incidents i ON i.id = m.incident_id WHERE m.id = ?`), messageID).Scan(&raw, &drill)
+	err := e.db.SQL().QueryRowContext(ctx, e.q(`SELECT m.content, i.drill, i.id FROM messages m JOIN incidents i ON i.id = m.incident_id WHERE m.id = ?`), messageID).Scan(&raw, &drill, &incident)
 	if err != nil {
 		return nil, fmt.Errorf("deliver: message %d: %w", messageID, err)
 	}
@@ -156,7 +158,7 @@ func (e *Engine) contents(ctx context.Context, messageID int64) (map[string]mess
 	}
 	out := map[string]messageContent{}
 	for l, c := range content {
-		out[l] = messageContent{Subject: c.Subject, Text: c.Text, Drill: drill}
+		out[l] = messageContent{Subject: c.Subject, Text: c.Text, Drill: drill, IncidentID: incident}
 	}
 	return out, nil
 }
@@ -189,7 +191,8 @@ func (e *Engine) sendAll(ctx context.Context, senders []Sender, due []delivery, 
 				if !ok {
 					c = content[e.o.DefaultLang]
 				}
-				items[k] = Item{Key: d.key, Address: d.address, Lang: d.lang, Subject: c.Subject, Text: c.Text, Drill: c.Drill}
+				items[k] = Item{Key: d.key, Address: d.address, Lang: d.lang, Subject: c.Subject, Text: c.Text, Drill: c.Drill,
+					MessageID: d.messageID, IncidentID: c.IncidentID}
 				if e.o.UnsubscribeURL != nil {
 					items[k].UnsubscribeURL = e.o.UnsubscribeURL(d.subscriberID)
 				}
