@@ -56,6 +56,7 @@ type root struct {
 	Version     versionCmd     `cmd:"" help:"Print the version of this binary."`
 	Nlp         nlpCmd         `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
 	Assistant   assistantCmd   `cmd:"" help:"Answer customers' questions from the plan's FAQ and the live status."`
+	Detect      detectCmd      `cmd:"" help:"Replay outages through detection; measure the spike detector."`
 }
 
 // ExitError carries a process exit code without printing anything more.
