@@ -8,8 +8,6 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -19,6 +17,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/awssig"
 )
 
 // Options configure a Client.
@@ -182,8 +182,7 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 // do runs one operation with up to Attempts tries: network errors, 429
 // and 5xx are retried after an exponential, jittered pause.
 func (c *Client) do(ctx context.Context, op, method, key string, h http.Header, body []byte) ([]byte, http.Header, error) {
-	sum := sha256.Sum256(body)
-	payloadHash := hex.EncodeToString(sum[:])
+	payloadHash := awssig.PayloadHash(body)
 	var last error
 	for attempt := range c.o.Attempts {
 		if attempt > 0 {
@@ -215,7 +214,8 @@ func (c *Client) once(ctx context.Context, op, method, key string, h http.Header
 	if method != http.MethodPut {
 		req.Body, req.ContentLength = http.NoBody, 0
 	}
-	sign(req, payloadHash, c.o.AccessKey, c.o.SecretKey, c.o.Region, c.now())
+	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	awssig.Sign(req, awssig.Credentials{AccessKeyID: c.o.AccessKey, SecretAccessKey: c.o.SecretKey}, c.o.Region, "s3", payloadHash, c.now())
 	resp, err := c.client.Do(req)
 	if err != nil {
 		var ue *url.Error
