@@ -24,6 +24,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/channel/email"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/detect/watch"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
@@ -52,6 +53,7 @@ type App struct {
 	receipts  *receipts.Server
 	sessions  *auth.Sessions
 	console   *web.Console
+	watch     *watch.Watcher
 
 	mu   sync.RWMutex
 	plan *plan.Plan
@@ -148,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	a.console, err = web.New(web.Deps{
 		Accounts:   a.accounts,
 		Versions:   a.versions,
+		Audience:   subscribers,
 		Incidents:  a.incidents,
 		Plan:       a.Plan,
 		Sessions:   a.sessions,
@@ -202,6 +205,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			}
 		},
 	})
+	if a.watch, err = a.newWatcher(cfg, getenv, reports, notifier, logger); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: subscribers, PublicURL: cfg.PublicURL(),
 		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}
 	return a, nil
@@ -229,6 +235,7 @@ func (a *App) Handler() http.Handler {
 	a.console.Routes(mux)
 	a.api.Routes(mux)
 	a.receipts.Routes(mux)
+	a.detectionRoutes(mux)
 	return mux
 }
 
@@ -265,6 +272,16 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go func() { defer wg.Done(); a.status.Run(workers) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.deliver.Run(workers) }()
+	if a.watch != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.logger.Info("detection running", "probes", a.watch.Probes())
+			if err := a.watch.Run(workers); err != nil {
+				a.logger.Error("detection stopped", "err", err)
+			}
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

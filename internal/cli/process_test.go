@@ -41,7 +41,7 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(append(os.Environ(), "VIGIE_TEST_AS_BINARY=1"), env...)
+	cmd.Env = append(append(os.Environ(), "VIGIE_TEST_AS_BINARY=1", "VIGIE_DETECT=false"), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -128,7 +128,7 @@ func TestTwoProcessesShareLiveUpdates(t *testing.T) {
 	} {
 		exe, _ := os.Executable()
 		cmd := exec.Command(exe, args...)
-		cmd.Env = append(append(os.Environ(), "VIGIE_TEST_AS_BINARY=1"), env...)
+		cmd.Env = append(append(os.Environ(), "VIGIE_TEST_AS_BINARY=1", "VIGIE_DETECT=false"), env...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("vigie %v: %v\n%s", args, err, out)

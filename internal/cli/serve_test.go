@@ -41,7 +41,17 @@ func testEnv(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
 		Stdin:  strings.NewReader(""),
 		Stdout: out,
 		Stderr: errw,
-		Getenv: func(k string) string { return vars[k] },
+		Getenv: func(k string) string {
+			if v, ok := vars[k]; ok {
+				return v
+			}
+			// Tests reach loopback only: the example plan's probes of
+			// WhatsApp and public hosts stay off unless a test asks.
+			if k == "VIGIE_DETECT" {
+				return "false"
+			}
+			return ""
+		},
 	}, out, errw
 }
 

@@ -47,6 +47,9 @@ type Config struct {
 	// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are used when unset).
 	S3AccessKeyID     string
 	S3SecretAccessKey string
+	// Detect runs the plan's detection probes (default true; tests and
+	// machines without internet turn it off).
+	Detect bool
 	// AllowPrivateTargets lets webhooks reach loopback and private
 	// addresses (tests, or receivers on the operator's own network).
 	AllowPrivateTargets bool
@@ -63,6 +66,7 @@ func Defaults() Config {
 		Listen:          "127.0.0.1:8080",
 		DataDir:         "./vigie-data",
 		ShutdownTimeout: 15 * time.Second,
+		Detect:          true,
 		LogLevel:        "info",
 		LogFormat:       "text",
 	}

@@ -17,7 +17,7 @@ func TestLoadPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Listen: "127.0.0.1:7000", DataDir: "/from/env", Plan: "flag.yaml", ShutdownTimeout: 5 * time.Second, LogLevel: "info", LogFormat: "text"}
+	want := Config{Listen: "127.0.0.1:7000", DataDir: "/from/env", Plan: "flag.yaml", ShutdownTimeout: 5 * time.Second, Detect: true, LogLevel: "info", LogFormat: "text"}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}

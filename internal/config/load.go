@@ -68,6 +68,18 @@ func keys() []key {
 				return nil
 			},
 		},
+		{
+			name: "detect",
+			get:  func(c *Config) string { return strconv.FormatBool(c.Detect) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("want true or false: %w", err)
+				}
+				c.Detect = b
+				return nil
+			},
+		},
 		mk("log_level", false, func(c *Config) *string { return &c.LogLevel }),
 		mk("log_format", false, func(c *Config) *string { return &c.LogFormat }),
 	}

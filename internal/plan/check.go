@@ -72,6 +72,16 @@ func (c *checker) run() {
 	for i := range c.plan.Scenarios {
 		c.checkScenario(i, deps, comps, roles)
 	}
+	if d := c.plan.Detection; d != nil {
+		c.unique("/detection/dependencies", len(d.Dependencies), func(i int) string { return d.Dependencies[i].ID })
+		for i, dp := range d.Dependencies {
+			c.ref(fmt.Sprintf("/detection/dependencies/%d/id", i), "dependency", dp.ID, deps)
+			if dp.CloudAPI != nil && (dp.CloudAPI.CanaryTo == "") != (dp.CloudAPI.CanaryTemplate == "") {
+				c.errorf(fmt.Sprintf("/detection/dependencies/%d/cloud_api", i), "incomplete-canary", "give both canary_to and canary_template, or neither",
+					"a canary needs both a number to send to and a template")
+			}
+		}
+	}
 	c.checkTeam(people, scens)
 	c.checkApproval(roles, scens, msgs)
 	for i, r := range c.plan.Rumours {

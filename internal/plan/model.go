@@ -21,6 +21,7 @@ type Plan struct {
 	Channels     map[string]Channel `json:"channels"`
 	Continuity   []ContinuityOption `json:"continuity"`
 	Compensation *Compensation      `json:"compensation,omitempty"`
+	Detection    *Detection         `json:"detection,omitempty"`
 
 	// Sources are the files the plan was read from, in load order. They are
 	// what gets stored as a plan version.
@@ -102,6 +103,15 @@ type Scenario struct {
 	Approvals  []string `json:"approvals"`
 	Workaround Text     `json:"workaround"`
 	Hashtags   []string `json:"hashtags"`
+	// AutoDeclare lets detection declare the incident when a trigger
+	// holds, with nobody in the loop; otherwise detection pages the
+	// communication role with the suggestion.
+	AutoDeclare bool `json:"auto_declare"`
+	// AutoPublish publishes the scenario's pre-approved acknowledgements
+	// when detection declares it.
+	AutoPublish bool `json:"auto_publish"`
+	// MinConfidence is the confidence detection needs to act [0.6].
+	MinConfidence float64 `json:"min_confidence"`
 }
 
 // Risk returns probability × impact.
@@ -245,4 +255,54 @@ type Compensation struct {
 	ValidDays        int    `json:"valid_days"`
 	CodePrefix       string `json:"code_prefix"`
 	Description      Text   `json:"description"`
+}
+
+// Detection configures the probes that watch dependencies.
+type Detection struct {
+	// IntervalSeconds between two runs of each network probe [15].
+	IntervalSeconds int `json:"interval_seconds"`
+	// Resolvers are the DNS servers queried (host:port).
+	Resolvers []string `json:"resolvers"`
+	// Controls are independent well-known targets: when they fail too,
+	// the trouble is our own network, never the dependency.
+	Controls ProbeTargets `json:"controls"`
+	// Dependencies lists what to probe for each watched dependency.
+	Dependencies []DependencyProbes `json:"dependencies"`
+	// CAFile adds trusted roots for TLS probes (PEM), for private targets.
+	CAFile string `json:"ca_file"`
+}
+
+// ProbeTargets are the network checks of one dependency (or the controls).
+type ProbeTargets struct {
+	DNS       []string `json:"dns"`
+	TCP       []string `json:"tcp"`
+	HTTPS     []string `json:"https"`
+	WebSocket []string `json:"websocket"`
+}
+
+// DependencyProbes are the probes of one dependency.
+type DependencyProbes struct {
+	ID string `json:"id"`
+	ProbeTargets
+	CloudAPI *CloudAPIProbe `json:"cloud_api,omitempty"`
+}
+
+// CloudAPIProbe watches the WhatsApp Business Cloud API of the business's
+// own number: health status, a canary template sent to a number the
+// business owns, and the delivery statuses Meta posts back.
+type CloudAPIProbe struct {
+	BaseURL       string `json:"base_url"`
+	Version       string `json:"version"`
+	PhoneNumberID string `json:"phone_number_id"`
+	// Token is the Cloud API access token; AppSecret verifies the status
+	// webhooks; VerifyToken answers Meta's webhook verification.
+	Token       SecretRef `json:"token"`
+	AppSecret   SecretRef `json:"app_secret"`
+	VerifyToken SecretRef `json:"verify_token"`
+	// CanaryTo and CanaryTemplate enable send-and-confirm canaries.
+	CanaryTo       string `json:"canary_to"`
+	CanaryTemplate string `json:"canary_template"`
+	CanaryLanguage string `json:"canary_language"`
+	// CanaryIntervalSeconds between canaries [60].
+	CanaryIntervalSeconds int `json:"canary_interval_seconds"`
 }

@@ -241,3 +241,13 @@ func readFrameHeader(r *bufio.Reader) ([2]byte, error) {
 	}
 	return h, nil
 }
+
+// Leaf returns the server's certificate, to trust several test servers
+// from one pool.
+func (s *WebServer) Leaf() *x509.Certificate {
+	c, err := x509.ParseCertificate(s.cert.Certificate[0])
+	if err != nil {
+		panic("probetest: own certificate does not parse: " + err.Error())
+	}
+	return c
+}
