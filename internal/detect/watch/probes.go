@@ -52,7 +52,9 @@ func (w *Watcher) build(p *plan.Plan) (built, error) {
 		}
 	}
 	clock := w.o.Clock
-	add := func(pr probe.Probe, every time.Duration) { b.jobs = append(b.jobs, probe.Scheduled{Probe: pr, Interval: every}) }
+	add := func(pr probe.Probe, every time.Duration) {
+		b.jobs = append(b.jobs, probe.Scheduled{Probe: pr, Interval: every})
+	}
 	network := func(dep string, control bool, t plan.ProbeTargets) {
 		spec := func(kind, target string) probe.Spec {
 			return probe.Spec{Name: dep + "/" + kind + "/" + target, Dependency: dep, Control: control, Timeout: w.o.ProbeTimeout}
@@ -158,4 +160,3 @@ func signal(r probe.Result) detect.Signal {
 	}
 	return s
 }
-
