@@ -27,6 +27,11 @@ func (s *Store) Erase(ctx context.Context, channel, address string) (bool, error
 	if reason != "" {
 		return false, fmt.Errorf("audience: erase: %s", reason)
 	}
+	return s.erase(ctx, "cli", channel, norm)
+}
+
+// erase is Erase of an already normalised address, audited as actor.
+func (s *Store) erase(ctx context.Context, actor, channel, norm string) (bool, error) {
 	found := false
 	now := s.db.TimeArg(store.Timestamp(s.now()))
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -57,7 +62,7 @@ func (s *Store) Erase(ctx context.Context, channel, address string) (bool, error
 		if err != nil {
 			return err
 		}
-		return s.db.Audit(ctx, tx, "cli", "audience.erase", "tombstone:"+tombstone(channel, norm)[:16], map[string]any{"channel": channel, "found": found})
+		return s.db.Audit(ctx, tx, actor, "audience.erase", "tombstone:"+tombstone(channel, norm)[:16], map[string]any{"channel": channel, "found": found})
 	})
 	if err != nil {
 		return false, fmt.Errorf("audience: erase: %w", err)

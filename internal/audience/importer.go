@@ -31,8 +31,11 @@ func (p ImportProblem) String() string {
 type ImportReport struct {
 	Read, Added, Updated, Duplicates int
 	// Erased counts lines skipped because the person asked to be erased.
-	Erased   int
-	Problems []ImportProblem
+	Erased int
+	// NotConfirmed counts lines of an export whose state column says the
+	// person is pending or unsubscribed: an import never confirms them.
+	NotConfirmed int
+	Problems     []ImportProblem
 }
 
 // ImportOptions control an import.
@@ -56,7 +59,10 @@ const maxImportLines = 5_000_000
 // (components separated by "|"). Addresses are normalised (e-mail domain
 // lower-cased, phone numbers to E.164, webhook URLs must be https) and
 // deduplicated; imported people are confirmed subscribers whose consent is
-// recorded with opts.Source and opts.Wording.
+// recorded with opts.Source and opts.Wording. The extra columns of an
+// [Store.Export] are honoured: lines whose state is not confirmed are
+// skipped, and consent_source, consent_at, consent_wording and confirmed_at
+// keep the original consent record when present.
 func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	if opts.Source == "" || opts.Wording == "" {
@@ -131,7 +137,11 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 		if rep.Read > maxImportLines {
 			return rep, fmt.Errorf("audience: import: more than %d lines", maxImportLines)
 		}
-		ch, addr, lang := strings.ToLower(field(rec, "channel")), field(rec, "address"), strings.ToLower(field(rec, "lang"))
+		ch, addr, lang := strings.ToLower(field(rec, "channel")), unneutralize(field(rec, "address")), strings.ToLower(field(rec, "lang"))
+		if st := strings.ToLower(field(rec, "state")); st != "" && st != Confirmed {
+			rep.NotConfirmed++
+			continue
+		}
 		if !utf8.ValidString(addr) {
 			rep.Problems = append(rep.Problems, ImportProblem{Line: line, Field: "address", Reason: "not UTF-8"})
 			continue
@@ -164,11 +174,17 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 				comps = append(comps, c)
 			}
 		}
+		row := importRow{line: line, channel: ch, address: norm, lang: lang, source: opts.Source, wording: opts.Wording, consentAt: now, confirmedAt: now}
+		if p := s.exportedConsent(rec, field, line, &row); p != nil {
+			rep.Problems = append(rep.Problems, *p)
+			continue
+		}
 		if len(rep.Problems) > 0 && !opts.SkipInvalid {
 			continue // the file will be rejected: only collect the report
 		}
 		cj, _ := json.Marshal(nonNil(comps))
-		batch = append(batch, importRow{line: line, channel: ch, address: norm, lang: lang, comps: string(cj)})
+		row.comps = string(cj)
+		batch = append(batch, row)
 		if len(batch) == importBatch {
 			if err := flush(); err != nil {
 				return rep, err
@@ -190,8 +206,9 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 const importBatch = 400
 
 type importRow struct {
-	line                          int
-	channel, address, lang, comps string
+	line                                           int
+	channel, address, lang, comps, source, wording string
+	consentAt, confirmedAt                         any
 }
 
 // insertImported inserts one batch of imported lines.
@@ -204,7 +221,7 @@ func (s *Store) insertImported(ctx context.Context, tx *sql.Tx, part []importRow
 			b.WriteByte(',')
 		}
 		b.WriteString("(?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
-		args = append(args, x.channel, x.address, x.lang, x.comps, opts.Source, now, opts.Wording, now, now, now)
+		args = append(args, x.channel, x.address, x.lang, x.comps, x.source, x.consentAt, x.wording, x.confirmedAt, now, now)
 	}
 	// An address that unsubscribed is never resubscribed by an import.
 	b.WriteString(` ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, updated_at = excluded.updated_at WHERE subscribers.state <> 'unsubscribed'`)

@@ -49,8 +49,10 @@ type Subscriber struct {
 	ConsentSource  string
 	ConsentAt      time.Time
 	ConsentWording string
-	ConfirmedAt    *time.Time
-	CreatedAt      time.Time
+	// ConsentClient is the opaque client key recorded with the consent.
+	ConsentClient string
+	ConfirmedAt   *time.Time
+	CreatedAt     time.Time
 }
 
 // SubscribeInput is a request to subscribe.
@@ -230,22 +232,11 @@ type queryRower interface {
 }
 
 func (s *Store) get(ctx context.Context, q queryRower, id int64) (Subscriber, error) {
-	var (
-		sub       Subscriber
-		comps     string
-		confirmed store.NullTime
-	)
-	err := q.QueryRowContext(ctx, s.db.Rebind(`SELECT id, channel, address, lang, components, state, consent_source, consent_at, consent_wording, confirmed_at, created_at FROM subscribers WHERE id = ?`), id).
-		Scan(&sub.ID, &sub.Channel, &sub.Address, &sub.Lang, &comps, &sub.State, &sub.ConsentSource, store.ScanTime(&sub.ConsentAt), &sub.ConsentWording, confirmed.Scanner(), store.ScanTime(&sub.CreatedAt))
+	sub, err := scanSubscriber(q.QueryRowContext(ctx, s.db.Rebind(`SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscriber{}, ErrNotFound
 	}
-	if err != nil {
-		return Subscriber{}, err
-	}
-	_ = json.Unmarshal([]byte(comps), &sub.Components)
-	sub.ConfirmedAt = confirmed.Ptr()
-	return sub, nil
+	return sub, err
 }
 
 // Get returns subscriber id.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/account"
+	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
@@ -43,6 +44,9 @@ type Deps struct {
 	// Reach counts a published message's deliveries per channel and state
 	// (nil: not shown).
 	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
+	// Audience is the subscriber store behind /admin/audience (nil: the
+	// page says it is not available).
+	Audience *audience.Store
 }
 
 // Console serves the admin console under /admin/.
@@ -108,10 +112,14 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/users", c.page(c.handleUsers))
 	mux.HandleFunc("GET /admin/incidents/{id}", c.page(c.handleRoom))
 	mux.HandleFunc("GET /admin/incidents/{id}/events", c.handleEvents)
+	mux.HandleFunc("GET /admin/audience", c.page(c.handleAudience))
+	mux.HandleFunc("GET /admin/audience/export.csv", c.page(c.handleAudienceExport))
+	mux.HandleFunc("GET /admin/audience/{id}", c.page(c.handleSubscriber))
 
 	mux.Handle("POST /admin/lang", c.post(c.handleLang))
 	mux.Handle("POST /admin/users/{id}/profile", c.post(c.handleProfile))
 	mux.Handle("POST /admin/team/{person}/availability", c.post(c.handleAvailability))
+	mux.Handle("POST /admin/audience/{id}/erase", c.post(c.handleErase))
 	mux.Handle("POST /admin/incidents", c.post(c.handleDeclare))
 	mux.Handle("POST /admin/incidents/{id}/state", c.post(c.handleState))
 	mux.Handle("POST /admin/incidents/{id}/severity", c.post(c.handleSeverity))
