@@ -31,9 +31,11 @@ import (
 	"github.com/vigie-hq/vigie/internal/planversion"
 	"github.com/vigie-hq/vigie/internal/receipts"
 	"github.com/vigie-hq/vigie/internal/s3"
+	"github.com/vigie-hq/vigie/internal/social/publish"
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/userreport"
+	"github.com/vigie-hq/vigie/internal/vault"
 	"github.com/vigie-hq/vigie/internal/web"
 )
 
@@ -177,6 +179,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		getenv = os.Getenv
 	}
 	senders = append(senders, channelSenders(a.Plan(), getenv, cfg.AllowPrivateTargets, cfg.PublicURL(), logger)...)
+	sealed, err := vault.New(db, []byte(cfg.SecretKey), now)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	senders = append(senders, socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), incidents: a.incidents, logger: logger})...)
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

@@ -6,10 +6,13 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vigie-hq/vigie/internal/channel/slack"
+	"github.com/vigie-hq/vigie/internal/channel/teams"
 	"github.com/vigie-hq/vigie/internal/channel/telegram"
 	"github.com/vigie-hq/vigie/internal/channel/twilio"
 	"github.com/vigie-hq/vigie/internal/channel/webhook"
 	"github.com/vigie-hq/vigie/internal/channel/webpush"
+	"github.com/vigie-hq/vigie/internal/channel/whatsapp"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/receipts"
@@ -49,7 +52,7 @@ func setting(c plan.Channel, key string) string {
 // keep working.
 func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool, publicURL string, logger *slog.Logger) []deliver.Sender {
 	var out []deliver.Sender
-	for _, name := range []string{"webhook", "telegram", "sms", "push"} {
+	for _, name := range []string{"webhook", "telegram", "sms", "push", "email", "whatsapp", "slack", "teams"} {
 		c, ok := p.Channels[name]
 		if !ok || !c.Enabled {
 			continue
@@ -66,7 +69,20 @@ func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool,
 			logger.Warn("channel disabled: "+err.Error(), "channel", name)
 			continue
 		}
+		if s == nil {
+			continue // configured elsewhere (e-mail over SMTP comes from smtp_url)
+		}
+		if name == "slack" || name == "teams" {
+			s = staffAccount(name, c, s, cred, p.Organisation.DefaultLanguage)
+		}
 		out = append(out, s)
+		if name == "sms" && c.Fallback == "vonage" && c.Provider != "vonage" {
+			if v, err := vonageSender(c, cred); err != nil {
+				logger.Warn("fallback provider disabled: "+err.Error(), "channel", name, "provider", "vonage")
+			} else {
+				out = append(out, v)
+			}
+		}
 	}
 	return out
 }
@@ -86,8 +102,12 @@ func buildSender(name string, c plan.Channel, cred func(string) (string, error),
 		}
 		return telegram.New(telegram.Options{Token: tok, BaseURL: setting(c, "base_url"), Logger: logger})
 	case "sms":
-		if c.Provider != "" && c.Provider != "twilio" {
-			return nil, fmt.Errorf("provider %q is not supported yet (twilio is)", c.Provider)
+		switch c.Provider {
+		case "", "twilio":
+		case "vonage":
+			return vonageSender(c, cred)
+		default:
+			return nil, fmt.Errorf("provider %q is not supported yet (twilio and vonage are)", c.Provider)
 		}
 		sid, err := cred("twilio_account_sid")
 		if err != nil {
@@ -109,6 +129,38 @@ func buildSender(name string, c plan.Channel, cred func(string) (string, error),
 			return nil, err
 		}
 		return webpush.New(webpush.Options{PrivateKey: key, Subject: setting(c, "subject"), AllowPrivate: allowPrivate})
+	case "email":
+		if c.Provider != "ses" {
+			return nil, nil // SMTP: configured with smtp_url
+		}
+		return sesSender(c, cred, logger)
+	case "whatsapp":
+		tok, err := cred("access_token")
+		if err != nil {
+			return nil, err
+		}
+		var params []string // nil: the default, just the text
+		switch v := strings.ReplaceAll(setting(c, "template_params"), " ", ""); v {
+		case "":
+		case "none":
+			params = []string{}
+		default:
+			params = strings.Split(v, ",")
+		}
+		return whatsapp.New(whatsapp.Options{Token: tok, PhoneNumberID: setting(c, "phone_number_id"), APIVersion: setting(c, "api_version"),
+			BaseURL: setting(c, "base_url"), Template: setting(c, "template"), TemplateLanguage: setting(c, "template_language"),
+			TemplateParams: params, FreeForm: setting(c, "free_form") == "true"})
+	case "slack":
+		var tok string
+		if _, ok := c.Credentials["bot_token"]; ok { // webhook addresses need no token
+			var err error
+			if tok, err = cred("bot_token"); err != nil {
+				return nil, err
+			}
+		}
+		return slack.New(slack.Options{Token: tok, APIBase: setting(c, "api_base")})
+	case "teams":
+		return teams.New(teams.Options{})
 	}
 	return nil, fmt.Errorf("unknown channel %s", name)
 }

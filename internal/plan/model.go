@@ -181,7 +181,7 @@ type ApprovalRule struct {
 // Message phases, channels and audiences.
 var (
 	Phases       = []string{"acknowledge", "update", "resolved", "postmortem", "thanks"}
-	ChannelNames = []string{"statuspage", "email", "sms", "push", "webhook", "x", "mastodon", "bluesky", "facebook", "instagram", "linkedin", "telegram", "slack", "teams"}
+	ChannelNames = []string{"statuspage", "email", "sms", "push", "webhook", "x", "mastodon", "bluesky", "facebook", "instagram", "linkedin", "telegram", "slack", "teams", "whatsapp"}
 	Audiences    = []string{"customers", "staff", "partners", "press"}
 )
 

@@ -1,0 +1,208 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/vigie-hq/vigie/internal/channel/bluesky"
+	"github.com/vigie-hq/vigie/internal/channel/mastodon"
+	"github.com/vigie-hq/vigie/internal/channel/x"
+	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/plan"
+	"github.com/vigie-hq/vigie/internal/social"
+	"github.com/vigie-hq/vigie/internal/social/card"
+	"github.com/vigie-hq/vigie/internal/social/compose"
+	"github.com/vigie-hq/vigie/internal/social/publish"
+	"github.com/vigie-hq/vigie/internal/vault"
+)
+
+// socialDeps are what the social accounts need besides their credentials.
+type socialDeps struct {
+	vault     *vault.Vault
+	threads   *publish.Threads
+	incidents *incident.Service
+	logger    *slog.Logger
+}
+
+// socialSenders builds the plan's social accounts (x, mastodon, bluesky)
+// as account channels. Tokens the platforms refresh are kept sealed in the
+// vault and preferred over the plan's initial ones.
+func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string, d socialDeps) []deliver.Sender {
+	renderer, err := card.NewRenderer()
+	if err != nil {
+		d.logger.Warn("social posts will go without image cards", "err", err)
+	}
+	var out []deliver.Sender
+	for _, name := range []string{"x", "mastodon", "bluesky"} {
+		c, ok := p.Channels[name]
+		if !ok || !c.Enabled {
+			continue
+		}
+		cred := func(key string) (string, error) {
+			ref, ok := c.Credentials[key]
+			if !ok {
+				return "", fmt.Errorf("credentials.%s is not declared in the plan", key)
+			}
+			return secret(getenv, ref)
+		}
+		account := setting(c, "account")
+		if account == "" {
+			account = setting(c, "handle")
+		}
+		pub, idempotent, err := buildPublisher(ctx, name, c, cred, account, d)
+		if err != nil {
+			d.logger.Warn("social account disabled: "+err.Error(), "channel", name)
+			continue
+		}
+		lang := setting(c, "lang")
+		if lang == "" {
+			lang = p.Organisation.DefaultLanguage
+		}
+		limit := 0
+		if v := setting(c, "max_characters"); v != "" {
+			fmt.Sscan(v, &limit)
+		}
+		profile, err := compose.ProfileFor(compose.Platform(name), compose.Options{MastodonLimit: limit})
+		if err != nil {
+			d.logger.Warn("social account disabled: "+err.Error(), "channel", name)
+			continue
+		}
+		var image publish.Image
+		if renderer != nil && setting(c, "cards") != "false" {
+			image = cardImage(renderer, p, d.incidents)
+		}
+		out = append(out, publish.New(publish.Options{Publisher: pub, Account: account, Lang: lang, Profile: profile, Hashtags: p.Organisation.Hashtags,
+			Threads: d.threads, Image: image, Idempotent: idempotent, Logger: d.logger,
+			OnPosted: func(ctx context.Context, incidentID, messageID int64, posted social.Posted) {
+				if _, err := d.incidents.RecordSignal(ctx, incidentID, "social", map[string]any{"platform": posted.Platform, "post_id": posted.ID,
+					"url": posted.URL, "message_id": messageID}); err != nil {
+					d.logger.Warn("record social post on the timeline", "err", err)
+				}
+			}}))
+	}
+	return out
+}
+
+func buildPublisher(ctx context.Context, name string, c plan.Channel, cred func(string) (string, error), account string, d socialDeps) (social.Publisher, bool, error) {
+	switch name {
+	case "mastodon":
+		tok, err := cred("access_token")
+		if err != nil {
+			return nil, false, err
+		}
+		pub, err := mastodon.New(mastodon.Options{BaseURL: setting(c, "instance"), Token: tok, Logger: d.logger})
+		return pub, true, err
+	case "bluesky":
+		pw, err := cred("app_password")
+		if err != nil {
+			return nil, false, err
+		}
+		key := "bluesky:" + account
+		var session *bluesky.Session
+		if raw, ok, err := d.vault.Get(ctx, key); err == nil && ok {
+			var s bluesky.Session
+			if json.Unmarshal(raw, &s) == nil {
+				session = &s
+			}
+		}
+		base := setting(c, "base_url")
+		if base == "" {
+			base = "https://bsky.social"
+		}
+		pub, err := bluesky.New(bluesky.Options{BaseURL: base, Identifier: account, AppPassword: pw, Session: session, Logger: d.logger,
+			OnSession: func(s bluesky.Session) {
+				raw, _ := json.Marshal(s)
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := d.vault.Put(sctx, key, raw); err != nil {
+					d.logger.Warn("keep the Bluesky session", "err", err)
+				}
+			}})
+		return pub, false, err
+	case "x":
+		id, err := cred("client_id")
+		if err != nil {
+			return nil, false, err
+		}
+		var clientSecret string
+		if _, ok := c.Credentials["client_secret"]; ok {
+			if clientSecret, err = cred("client_secret"); err != nil {
+				return nil, false, err
+			}
+		}
+		key := "x:" + account
+		var tok x.Token
+		if raw, ok, err := d.vault.Get(ctx, key); err == nil && ok {
+			_ = json.Unmarshal(raw, &tok)
+		}
+		if tok.AccessToken == "" {
+			if tok.AccessToken, err = cred("access_token"); err != nil {
+				return nil, false, err
+			}
+			if _, ok := c.Credentials["refresh_token"]; ok {
+				if tok.RefreshToken, err = cred("refresh_token"); err != nil {
+					return nil, false, err
+				}
+			}
+		}
+		pub, err := x.New(x.Options{ClientID: id, ClientSecret: clientSecret, Token: tok, Username: strings.TrimPrefix(account, "@"), BaseURL: setting(c, "base_url"),
+			Logger: d.logger, OnToken: func(ctx context.Context, t x.Token) error {
+				raw, _ := json.Marshal(t)
+				return d.vault.Put(ctx, key, raw)
+			}})
+		return pub, false, err
+	}
+	return nil, false, fmt.Errorf("unknown social channel %s", name)
+}
+
+// cardImage draws the image card of an update: the incident's status, the
+// first sentence of the text, the first continuity option.
+func cardImage(r *card.Renderer, p *plan.Plan, incidents *incident.Service) publish.Image {
+	return func(ctx context.Context, it deliver.Item) (*social.Image, error) {
+		c := card.Card{Organisation: p.Organisation.Name, Sentence: firstSentence(it.Text), Lang: it.Lang, Time: time.Now()}
+		if loc, err := time.LoadLocation(p.Organisation.Timezone); err == nil {
+			c.Time = c.Time.In(loc)
+		}
+		if col, err := card.ParseHexColour(p.Organisation.BrandColour); err == nil {
+			c.Brand = col
+		} else {
+			c.Brand, _ = card.ParseHexColour("#1F3A5F")
+		}
+		st := incident.MajorOutage
+		if inc, err := incidents.Get(ctx, it.IncidentID); err == nil && inc.WorstStatus() != incident.Operational {
+			st = inc.WorstStatus()
+		}
+		c.Status = incident.StatusText(st, it.Lang)
+		if len(c.Status) > 0 {
+			c.Status = strings.ToUpper(c.Status[:1]) + c.Status[1:]
+		}
+		if len(p.Continuity) > 0 {
+			o := p.Continuity[0]
+			c.Continuity = o.Label.Get(it.Lang, p.Organisation.DefaultLanguage) + " : " + o.Value
+			if it.Lang != "fr" {
+				c.Continuity = strings.Replace(c.Continuity, " : ", ": ", 1)
+			}
+		}
+		png, err := r.PNG(c, card.Feed)
+		if err != nil {
+			return nil, err
+		}
+		return &social.Image{PNG: png, Alt: card.AltText(c)}, nil
+	}
+}
+
+// firstSentence is the text up to its first full stop, or all of it.
+func firstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	for i, r := range s {
+		if (r == '.' || r == '!' || r == '?') && (i+1 == len(s) || s[i+1] == ' ') {
+			return s[:i+1]
+		}
+	}
+	return s
+}
