@@ -56,6 +56,9 @@ type App struct {
 	sessions  *auth.Sessions
 	console   *web.Console
 	watch     *watch.Watcher
+	// composers check texts against each social account's rules; set once
+	// in New, read afterwards.
+	composers map[string]composer
 
 	mu   sync.RWMutex
 	plan *plan.Plan
@@ -106,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		mailer = smtpMailer{sender}
 		senders = append(senders, email.NewBulk(sender, 16, 100))
 	}
-	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger})
+	a.incidents = incident.NewService(db, a.Plan, incident.Options{Now: now, Notifier: notifier, Logger: logger, CheckText: a.checkText})
 	bucket, err := StatuspageBucket(cfg, opts.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -183,7 +186,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	senders = append(senders, socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), incidents: a.incidents, logger: logger})...)
+	social := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), incidents: a.incidents, logger: logger})
+	a.composers = map[string]composer{}
+	for _, s := range social {
+		if c, ok := s.(composer); ok {
+			a.composers[s.Channel()] = c
+		}
+	}
+	senders = append(senders, social...)
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

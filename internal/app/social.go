@@ -21,6 +21,32 @@ import (
 	"github.com/vigie-hq/vigie/internal/vault"
 )
 
+// composer is a social account that fits a text to its platform.
+type composer interface {
+	Compose(text string) (compose.Post, error)
+}
+
+// checkText refuses a text that a social account could not post as it is
+// (over-length): the crisis room blocks its approval and publication.
+func (a *App) checkText(channel, _, text string) error {
+	if c, ok := a.composers[channel]; ok {
+		_, err := c.Compose(text)
+		return err
+	}
+	// An account without credentials yet is still held to its platform's
+	// rules, so an approved text never fails later.
+	p := a.Plan()
+	if c, ok := p.Channels[channel]; !ok || !c.Enabled {
+		return nil
+	}
+	profile, err := compose.ProfileFor(compose.Platform(channel), compose.Options{})
+	if err != nil {
+		return nil // not a platform with text rules
+	}
+	_, err = compose.Compose(profile, compose.Input{Text: text, Hashtags: p.Organisation.Hashtags})
+	return err
+}
+
 // socialDeps are what the social accounts need besides their credentials.
 type socialDeps struct {
 	vault     *vault.Vault

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -263,6 +264,9 @@ func (s *Service) decide(ctx context.Context, actor Actor, id int64, revision in
 		if revision != 0 && revision != m.Revision {
 			return errorf(CodeConflict, "message %d changed since you read it (now revision %d); read it again before deciding", id, m.Revision)
 		}
+		if err := s.checkTexts(m); err != nil && decision == "approve" {
+			return err
+		}
 		if !p.Approval.AuthorCanApprove && containsString(m.Authors(), actor.Username) {
 			return errorf(CodeForbidden, "%s wrote or edited message %d and cannot %s it: another person must (two-person rule)", actor.Username, id, decision)
 		}
@@ -319,6 +323,26 @@ func (s *Service) decide(ctx context.Context, actor Actor, id int64, revision in
 	return out, err
 }
 
+// checkTexts refuses a message whose text cannot go out as it is on one of
+// its channels (over-length is never cut silently).
+func (s *Service) checkTexts(m Message) error {
+	if s.check == nil {
+		return nil
+	}
+	var problems []string
+	for _, ch := range m.Channels {
+		for _, lang := range sortedKeys(m.Content) {
+			if err := s.check(ch, lang, m.Content[lang].Text); err != nil {
+				problems = append(problems, fmt.Sprintf("%s (%s): %v", ch, lang, err))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errorf(CodeInvalid, "message %d must be edited first: %s", m.ID, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 // Publishable says whether a message may be published now, and why not.
 func (s *Service) Publishable(m Message, scenario string) (bool, string) {
 	switch {
@@ -352,6 +376,9 @@ func (s *Service) Publish(ctx context.Context, actor Actor, id int64) (Message, 
 		}
 		inc, err := s.get(ctx, tx, m.IncidentID)
 		if err != nil {
+			return err
+		}
+		if err := s.checkTexts(m); err != nil {
 			return err
 		}
 		ok, why := s.Publishable(m, inc.Scenario)
@@ -443,4 +470,13 @@ func (s *Service) Outbox(ctx context.Context, messageID int64) ([]OutboxItem, er
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

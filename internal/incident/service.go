@@ -34,6 +34,10 @@ type Options struct {
 	Now      func() time.Time
 	Notifier Notifier
 	Logger   *slog.Logger
+	// CheckText, when set, says why a text cannot go out on a channel as
+	// it is (over a platform's length): such a message can be neither
+	// approved nor published until it is edited.
+	CheckText func(channel, lang, text string) error
 }
 
 // Service runs the crisis room on a database and the active plan.
@@ -44,6 +48,7 @@ type Service struct {
 	notifier Notifier
 	logger   *slog.Logger
 	hub      *Hub
+	check    func(channel, lang, text string) error
 }
 
 // NewService returns a Service. plan returns the active plan at each call,
@@ -55,7 +60,7 @@ func NewService(db *store.DB, activePlan func() *plan.Plan, o Options) *Service 
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, plan: activePlan, now: func() time.Time { return store.Timestamp(o.Now()) }, notifier: o.Notifier, logger: o.Logger, hub: NewHub()}
+	return &Service{db: db, plan: activePlan, now: func() time.Time { return store.Timestamp(o.Now()) }, notifier: o.Notifier, logger: o.Logger, hub: NewHub(), check: o.CheckText}
 }
 
 // Hub returns the live event hub (for Server-Sent Events).
