@@ -72,8 +72,11 @@ func channelSenders(p *plan.Plan, getenv func(string) string, allowPrivate bool,
 		if s == nil {
 			continue // configured elsewhere (e-mail over SMTP comes from smtp_url)
 		}
-		if name == "slack" || name == "teams" {
+		switch name {
+		case "slack", "teams":
 			s = staffAccount(name, c, s, cred, p.Organisation.DefaultLanguage)
+		case "telegram":
+			s = publicChannel(c, s, p.Organisation.DefaultLanguage)
 		}
 		out = append(out, s)
 		if name == "sms" && c.Fallback == "vonage" && c.Provider != "vonage" {

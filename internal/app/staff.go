@@ -20,13 +20,31 @@ import (
 type teamChat struct {
 	deliver.Sender
 	label, address, lang string
+	// audiences default to staff.
+	audiences []string
 }
 
 var _ deliver.Broadcaster = teamChat{}
 
-func (a teamChat) Account() string     { return a.label }
-func (a teamChat) Lang() string        { return a.lang }
-func (a teamChat) Audiences() []string { return []string{"staff"} }
+func (a teamChat) Account() string { return a.label }
+func (a teamChat) Lang() string    { return a.lang }
+func (a teamChat) Audiences() []string {
+	if a.audiences == nil {
+		return []string{"staff"}
+	}
+	return a.audiences
+}
+
+// publicChannel makes Telegram an account channel when the plan names the
+// organisation's channel (settings.channel): each message is posted there
+// once, for its followers, instead of to each subscribed chat.
+func publicChannel(c plan.Channel, s deliver.Sender, lang string) deliver.Sender {
+	ch := setting(c, "channel")
+	if ch == "" {
+		return s
+	}
+	return teamChat{Sender: s, label: "telegram " + ch, address: ch, lang: lang, audiences: []string{"customers", "partners", "press"}}
+}
 
 // Send addresses every item to the destination.
 func (a teamChat) Send(ctx context.Context, items []deliver.Item) []deliver.Result {

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/vigie-hq/vigie/examples"
+	"github.com/vigie-hq/vigie/internal/channel/slack/slacktest"
+	"github.com/vigie-hq/vigie/internal/channel/telegram/telegramtest"
+	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/plan"
+)
+
+func withSetting(p *plan.Plan, channel, key, value string) {
+	c := p.Channels[channel]
+	settings := map[string]any{}
+	for k, v := range c.Settings {
+		settings[k] = v
+	}
+	settings[key] = value
+	c.Settings = settings
+	p.Channels[channel] = c
+}
+
+// The plan's Telegram channel and Slack workspace are account channels:
+// one post per message in @CafeExpressLyon for the public, one in
+// the couriers' channel for the team.
+func TestAccountChannelsFromThePlan(t *testing.T) {
+	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := telegramtest.Start(t, "123:tok")
+	sl := slacktest.Start(t, "xoxb-test")
+	sl.Channel("C07LIVREURS")
+	withSetting(p, "telegram", "base_url", tg.URL())
+	withSetting(p, "slack", "api_base", sl.APIBase())
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": "123:tok", "SLACK_BOT_TOKEN": "xoxb-test"}
+	senders := channelSenders(p, func(k string) string { return env[k] }, false, "https://status.example", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	byChannel := map[string]deliver.Sender{}
+	for _, s := range senders {
+		byChannel[s.Channel()] = s
+	}
+	for _, tc := range []struct {
+		channel, account string
+		audiences        []string
+	}{{"telegram", "telegram @CafeExpressLyon", []string{"customers", "partners", "press"}}, {"slack", "slack C07LIVREURS", []string{"staff"}}} {
+		b, ok := byChannel[tc.channel].(deliver.Broadcaster)
+		if !ok || b.Account() != tc.account || strings.Join(b.Audiences(), ",") != strings.Join(tc.audiences, ",") {
+			t.Fatalf("%s: %#v", tc.channel, byChannel[tc.channel])
+		}
+		r := b.Send(context.Background(), []deliver.Item{{Key: "k-" + tc.channel, Address: b.Account(), Lang: "fr", Text: "WhatsApp est en panne."}})
+		if r[0].Err != nil {
+			t.Fatalf("%s: %v", tc.channel, r[0].Err)
+		}
+	}
+	if m := tg.Messages(); len(m) != 1 || m[0].ChatID != "@CafeExpressLyon" {
+		t.Fatalf("telegram got %+v", m)
+	}
+	if m := sl.Posts(); len(m) != 1 || m[0].Channel != "C07LIVREURS" {
+		t.Fatalf("slack got %+v", m)
+	}
+}
