@@ -186,7 +186,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	social := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), incidents: a.incidents, logger: logger})
+	images := publish.NewImages(db, now)
+	a.status.SetCards(images)
+	social := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), images: images, publicURL: cfg.PublicURL(),
+		incidents: a.incidents, logger: logger})
 	a.composers = map[string]composer{}
 	for _, s := range social {
 		if c, ok := s.(composer); ok {

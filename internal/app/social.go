@@ -49,8 +49,11 @@ func (a *App) checkText(channel, _, text string) error {
 
 // socialDeps are what the social accounts need besides their credentials.
 type socialDeps struct {
-	vault     *vault.Vault
-	threads   *publish.Threads
+	vault   *vault.Vault
+	threads *publish.Threads
+	// images and publicURL host the cards platforms fetch by URL.
+	images    *publish.Images
+	publicURL string
 	incidents *incident.Service
 	logger    *slog.Logger
 }
@@ -231,4 +234,14 @@ func firstSentence(s string) string {
 		}
 	}
 	return s
+}
+
+// hostImage stores a card and returns its public URL on the status page,
+// for platforms that fetch pictures themselves (Instagram).
+func (d socialDeps) hostImage(ctx context.Context, png []byte) (string, error) {
+	name, err := d.images.Put(ctx, png)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(d.publicURL, "/") + "/cards/" + name + ".png", nil
 }

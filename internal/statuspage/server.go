@@ -60,6 +60,8 @@ type Options struct {
 	// Bucket, when set, receives the site (changed objects only) after
 	// every rebuild, in the background (see Snapshot.Upload).
 	Bucket Bucket
+	// Cards, when set, serves social posts' image cards at /cards/.
+	Cards Cards
 	// Hooks enables webhook subscriptions.
 	Hooks Hooks
 	// PushKey (the VAPID public key) and Browsers enable web push.
@@ -362,6 +364,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /subscribe/confirm", s.handleConfirm)
 	mux.HandleFunc("GET /unsubscribe", s.handleUnsubscribeForm)
 	mux.HandleFunc("POST /unsubscribe", s.handleUnsubscribe)
+	mux.HandleFunc("GET /cards/{file}", s.handleCard)
 }
 
 func (s *Server) unavailable(w http.ResponseWriter) {

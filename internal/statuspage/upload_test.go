@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -78,5 +79,29 @@ func TestUploadToBucket(t *testing.T) {
 			t.Fatalf("the upload loop did not mirror the outage page: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type memCards map[string][]byte
+
+func (m memCards) Get(_ context.Context, name string) ([]byte, error) {
+	if b, ok := m[name]; ok {
+		return b, nil
+	}
+	return nil, errors.New("no such card")
+}
+
+func TestCardsAreServed(t *testing.T) {
+	f := newFixture(t)
+	name := strings.Repeat("ab", 32)
+	f.page.SetCards(memCards{name: []byte("\x89PNG fake")})
+	resp, body := get(t, f.url+"/cards/"+name+".png")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || string(body) != "\x89PNG fake" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("card: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+	for _, bad := range []string{strings.Repeat("cd", 32) + ".png", name + ".gif", "../etc.png", strings.ToUpper(name) + ".png"} {
+		if resp, _ := get(t, f.url+"/cards/"+bad); resp.StatusCode != 404 {
+			t.Errorf("%s: %d", bad, resp.StatusCode)
+		}
 	}
 }

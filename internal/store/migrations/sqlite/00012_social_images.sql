@@ -1,0 +1,13 @@
+-- Image cards of social posts, served at /cards/NAME.png for platforms
+-- that fetch the picture themselves (Instagram); NAME is the SHA-256 of
+-- the PNG, so it cannot be guessed.
+
+-- +goose Up
+CREATE TABLE social_images (
+    name       TEXT PRIMARY KEY,
+    png        BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE social_images;
