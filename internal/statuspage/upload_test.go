@@ -11,6 +11,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/s3"
 )
 
@@ -60,13 +61,13 @@ func TestUploadToBucket(t *testing.T) {
 		t.Fatal("asset missing from the bucket")
 	}
 
-	// Through the server: Refresh hands the snapshot to the upload loop.
-	f.page.o.Bucket = bucket
-	f.page.toUpload = make(chan *Snapshot, 1)
+	// Through a server: Refresh hands the snapshot to the upload loop.
+	page := New(Options{Source: f.src, Plan: func() *plan.Plan { return f.plan }, BaseURL: "https://status.cafe-express.fr", Now: func() time.Time { return fixedNow },
+		Bucket: bucket})
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go f.page.uploadLoop(runCtx)
-	if err := f.page.Refresh(ctx); err != nil {
+	go page.uploadLoop(runCtx)
+	if err := page.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
