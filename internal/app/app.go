@@ -217,6 +217,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	a.deliver = deliver.New(db, senders, deliver.Options{
 		DefaultLang:    a.defaultLanguage(),
 		UnsubscribeURL: a.status.UnsubscribeURL,
+		Escalations:    a.escalations,
 		Now:            now,
 		Logger:         logger,
 		OnGone: func(ctx context.Context, channel, address string) {
@@ -231,6 +232,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: subscribers, PublicURL: cfg.PublicURL(),
 		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}
 	return a, nil
+}
+
+// escalations are the plan's channel order for the delivery engine.
+func (a *App) escalations() []deliver.Escalation {
+	var out []deliver.Escalation
+	for _, e := range a.Plan().Delivery.Escalation {
+		out = append(out, deliver.Escalation{From: e.From, To: e.To, After: time.Duration(e.AfterMinutes) * time.Minute})
+	}
+	return out
 }
 
 // Plan returns the active crisis plan.

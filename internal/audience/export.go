@@ -11,7 +11,7 @@ import (
 
 // ExportHeader is the header row of an export: the columns Import reads,
 // then the state and the consent record.
-var ExportHeader = []string{"channel", "address", "lang", "components", "state", "consent_source", "consent_at", "consent_wording", "confirmed_at"}
+var ExportHeader = []string{"channel", "address", "lang", "components", "state", "consent_source", "consent_at", "consent_wording", "confirmed_at", "contact"}
 
 // exportBatch is how many rows one query of an export reads. Each batch is
 // read completely before it is written, so a slow reader never holds a
@@ -44,6 +44,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, f Filter) (int, error) 
 			}
 			rec[0], rec[1], rec[2], rec[3] = sub.Channel, neutralize(sub.Address), sub.Lang, strings.Join(sub.Components, "|")
 			rec[4], rec[5], rec[6], rec[7], rec[8] = sub.State, neutralize(sub.ConsentSource), sub.ConsentAt.UTC().Format(time.RFC3339), neutralize(sub.ConsentWording), confirmed
+			rec[9] = neutralize(sub.Contact)
 			if err := cw.Write(rec); err != nil {
 				return n, fmt.Errorf("audience: export: %w", err)
 			}

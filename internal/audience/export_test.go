@@ -21,9 +21,9 @@ func TestExportCSV(t *testing.T) {
 		if err != nil || n != 2 {
 			t.Fatalf("export: %d %v", n, err)
 		}
-		want := "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at\n" +
-			"sms,+33612345678,fr,,confirmed,shop,2026-03-01T09:30:00Z,v1,2026-03-01T09:30:00Z\n" +
-			"sms,+447911123456,en,delivery,confirmed,shop,2026-03-01T09:30:00Z,v1,2026-03-01T09:30:00Z\n"
+		want := "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at,contact\n" +
+			"sms,+33612345678,fr,,confirmed,shop,2026-03-01T09:30:00Z,v1,2026-03-01T09:30:00Z,\n" +
+			"sms,+447911123456,en,delivery,confirmed,shop,2026-03-01T09:30:00Z,v1,2026-03-01T09:30:00Z,\n"
 		if buf.String() != want {
 			t.Fatalf("export:\n%s\nwant:\n%s", buf.String(), want)
 		}

@@ -174,7 +174,12 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (Im
 				comps = append(comps, c)
 			}
 		}
-		row := importRow{line: line, channel: ch, address: norm, lang: lang, source: opts.Source, wording: opts.Wording, consentAt: now, confirmedAt: now}
+		row := importRow{line: line, channel: ch, address: norm, lang: lang, source: opts.Source, wording: opts.Wording, consentAt: now, confirmedAt: now,
+			contact: strings.TrimSpace(unneutralize(field(rec, "contact")))}
+		if len(row.contact) > 200 {
+			rep.Problems = append(rep.Problems, ImportProblem{Line: line, Field: "contact", Reason: "longer than 200 characters"})
+			continue
+		}
 		if p := s.exportedConsent(rec, field, line, &row); p != nil {
 			rep.Problems = append(rep.Problems, *p)
 			continue
@@ -208,23 +213,26 @@ const importBatch = 400
 type importRow struct {
 	line                                           int
 	channel, address, lang, comps, source, wording string
-	consentAt, confirmedAt                         any
+	// contact groups one person's addresses on several channels (the
+	// plan's channel order tries them in turn).
+	contact                string
+	consentAt, confirmedAt any
 }
 
 // insertImported inserts one batch of imported lines.
 func (s *Store) insertImported(ctx context.Context, tx *sql.Tx, part []importRow, opts ImportOptions, now any) (int, error) {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO subscribers (channel, address, lang, components, state, consent_source, consent_at, consent_wording, confirmed_at, created_at, updated_at) VALUES `)
-	args := make([]any, 0, len(part)*10)
+	b.WriteString(`INSERT INTO subscribers (channel, address, lang, components, state, consent_source, consent_at, consent_wording, confirmed_at, contact, created_at, updated_at) VALUES `)
+	args := make([]any, 0, len(part)*11)
 	for j, x := range part {
 		if j > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
-		args = append(args, x.channel, x.address, x.lang, x.comps, x.source, x.consentAt, x.wording, x.confirmedAt, now, now)
+		b.WriteString("(?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, x.channel, x.address, x.lang, x.comps, x.source, x.consentAt, x.wording, x.confirmedAt, x.contact, now, now)
 	}
 	// An address that unsubscribed is never resubscribed by an import.
-	b.WriteString(` ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, updated_at = excluded.updated_at WHERE subscribers.state <> 'unsubscribed'`)
+	b.WriteString(` ON CONFLICT (channel, address) DO UPDATE SET lang = excluded.lang, components = excluded.components, contact = excluded.contact, updated_at = excluded.updated_at WHERE subscribers.state <> 'unsubscribed'`)
 	res, err := tx.ExecContext(ctx, s.db.Rebind(b.String()), args...)
 	if err != nil {
 		return 0, fmt.Errorf("audience: import lines %d–%d: %w", part[0].line, part[len(part)-1].line, err)

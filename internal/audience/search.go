@@ -124,7 +124,7 @@ func (f Filter) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-const subscriberColumns = `id, channel, address, lang, components, state, consent_source, consent_at, consent_client, consent_wording, confirmed_at, created_at`
+const subscriberColumns = `id, channel, address, lang, components, state, consent_source, consent_at, consent_client, consent_wording, confirmed_at, created_at, contact`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -136,7 +136,7 @@ func scanSubscriber(rows scanner) (Subscriber, error) {
 		confirmed store.NullTime
 	)
 	err := rows.Scan(&sub.ID, &sub.Channel, &sub.Address, &sub.Lang, &comps, &sub.State, &sub.ConsentSource, store.ScanTime(&sub.ConsentAt),
-		&sub.ConsentClient, &sub.ConsentWording, confirmed.Scanner(), store.ScanTime(&sub.CreatedAt))
+		&sub.ConsentClient, &sub.ConsentWording, confirmed.Scanner(), store.ScanTime(&sub.CreatedAt), &sub.Contact)
 	if err != nil {
 		return Subscriber{}, err
 	}

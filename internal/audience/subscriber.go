@@ -40,12 +40,14 @@ var (
 
 // Subscriber is one address subscribed on one channel.
 type Subscriber struct {
-	ID             int64
-	Channel        string
-	Address        string
-	Lang           string
-	Components     []string
-	State          string
+	ID         int64
+	Channel    string
+	Address    string
+	Lang       string
+	Components []string
+	State      string
+	// Contact groups one person's addresses on several channels.
+	Contact        string
 	ConsentSource  string
 	ConsentAt      time.Time
 	ConsentWording string

@@ -59,7 +59,7 @@ func TestAudienceExportImportRoundTrip(t *testing.T) {
 	}
 	b, _ := os.ReadFile(exported)
 	csv := string(b)
-	if !strings.HasPrefix(csv, "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at\n") ||
+	if !strings.HasPrefix(csv, "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at,contact\n") ||
 		!strings.Contains(csv, "\nemail,anna@example.org,fr,whatsapp-orders,confirmed,order form,") || !strings.Contains(csv, ",unsubscribed,") || !strings.Contains(csv, ",pending,statuspage,") {
 		t.Fatalf("exported CSV:\n%s", csv)
 	}

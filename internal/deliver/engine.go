@@ -43,6 +43,8 @@ type Options struct {
 	// or its owner opted out (a push subscription answering 410, an SMS
 	// STOP): the audience should stop using it.
 	OnGone func(ctx context.Context, channel, address string)
+	// Escalations return the plan's channel order (nil: every channel at once).
+	Escalations func() []Escalation
 	// RatePerSecond limits each provider (by provider name); absent = unlimited.
 	RatePerSecond map[string]float64
 	Now           func() time.Time
@@ -183,7 +185,7 @@ type rcpt struct {
 // outboxRow is a queued (message, channel, language) publication.
 type outboxRow struct {
 	id, messageID, incidentID, cursor int64
-	channel, lang, audience           string
+	channel, lang, audience, state    string
 	drill                             bool
 	priority                          int
 }
@@ -199,9 +201,9 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 		if e.db.Dialect() == store.Postgres {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
-		err := tx.QueryRowContext(ctx, e.q(`SELECT id, message_id, incident_id, channel, lang, audience, drill, priority, cursor FROM outbox
-			WHERE state IN ('pending', 'expanding') ORDER BY priority, id LIMIT 1`+lock)).
-			Scan(&r.id, &r.messageID, &r.incidentID, &r.channel, &r.lang, &r.audience, &r.drill, &r.priority, &r.cursor)
+		err := tx.QueryRowContext(ctx, e.q(`SELECT id, message_id, incident_id, channel, lang, audience, drill, priority, cursor, state FROM outbox
+			WHERE state IN ('pending', 'expanding') OR (state = 'escalating' AND not_before <= ?) ORDER BY priority, id LIMIT 1`+lock), e.t(e.now())).
+			Scan(&r.id, &r.messageID, &r.incidentID, &r.channel, &r.lang, &r.audience, &r.drill, &r.priority, &r.cursor, &r.state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -248,6 +250,10 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 		}
 		// Recipients in this row's language, plus those whose language the
 		// message does not have when this row is the default language.
+		esc, err := e.escalation(ctx, tx, r)
+		if err != nil {
+			return err
+		}
 		query := `SELECT id, address, lang, components FROM subscribers WHERE channel = ? AND state = 'confirmed' AND id > ? AND (lang = ?`
 		args := []any{r.channel, r.cursor, r.lang}
 		if r.lang == e.o.DefaultLang {
@@ -256,7 +262,13 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 				args = append(args, l)
 			}
 		}
-		query += fmt.Sprintf(`) ORDER BY id LIMIT %d`, e.o.ExpandChunk)
+		query += `)`
+		if esc != nil {
+			q, a := esc.clause(r)
+			query += q
+			args = append(args, a...)
+		}
+		query += fmt.Sprintf(` ORDER BY id LIMIT %d`, e.o.ExpandChunk)
 		rows, err := tx.QueryContext(ctx, e.q(query), args...)
 		if err != nil {
 			return fmt.Errorf("deliver: recipients: %w", err)
@@ -282,6 +294,11 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 			return err
 		}
 		if last == r.cursor {
+			if esc != nil && r.state != "escalating" {
+				// The contacts the first channel may reach wait for it.
+				_, err := tx.ExecContext(ctx, e.q(`UPDATE outbox SET state = 'escalating', cursor = 0, not_before = ? WHERE id = ?`), e.t(e.now().Add(esc.After)), r.id)
+				return err
+			}
 			return finish("expanded")
 		}
 		size := 1

@@ -22,6 +22,7 @@ type Plan struct {
 	Continuity   []ContinuityOption `json:"continuity"`
 	Compensation *Compensation      `json:"compensation,omitempty"`
 	Detection    *Detection         `json:"detection,omitempty"`
+	Delivery     Delivery           `json:"delivery"`
 
 	// Sources are the files the plan was read from, in load order. They are
 	// what gets stored as a plan version.
@@ -305,4 +306,20 @@ type CloudAPIProbe struct {
 	CanaryLanguage string `json:"canary_language"`
 	// CanaryIntervalSeconds between canaries [60].
 	CanaryIntervalSeconds int `json:"canary_interval_seconds"`
+}
+
+// Delivery sets the order in which a contact's channels are tried.
+type Delivery struct {
+	// Escalation: a contact subscribed on From and To gets a message that
+	// has both channels on From first, and on To only if From did not
+	// reach them within AfterMinutes. Critical incidents send on both at
+	// once.
+	Escalation []Escalation `json:"escalation"`
+}
+
+// Escalation is one step of the channel order.
+type Escalation struct {
+	From         string `json:"from"`
+	To           string `json:"to"`
+	AfterMinutes int    `json:"after_minutes"`
 }
