@@ -205,7 +205,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			a.status.SetHooks(hooks)
 			a.status.SetSubscribers(subscribers)
 		}
-		if s.Channel() == "sms" {
+		if tc, ok := s.(teamChat); ok && s.Channel() == "slack" {
+			// The team chat posts to its channel; pages go to each person.
+			notifier.chat = map[string]deliver.Sender{"slack": tc.Sender}
+		}
+		if s.Channel() == "sms" && notifier.sms == nil {
 			notifier.sms = s
 			a.status.SetTexter(smsTexter{s})
 			a.status.SetSubscribers(subscribers)

@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/vigie-hq/vigie/examples"
+	"github.com/vigie-hq/vigie/internal/channel/slack"
 	"github.com/vigie-hq/vigie/internal/channel/slack/slacktest"
 	"github.com/vigie-hq/vigie/internal/channel/telegram/telegramtest"
 	"github.com/vigie-hq/vigie/internal/deliver"
+	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 )
 
@@ -63,4 +65,38 @@ func TestAccountChannelsFromThePlan(t *testing.T) {
 	if m := sl.Posts(); len(m) != 1 || m[0].Channel != "C07LIVREURS" {
 		t.Fatalf("slack got %+v", m)
 	}
+}
+
+// A person whose first preference is Slack is paged by direct message.
+func TestTeamPagedOnSlack(t *testing.T) {
+	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := slacktest.Start(t, "xoxb-test")
+	sl.Channel("U07KARIM02")
+	s, err := slack.New(slack.Options{Token: "xoxb-test", APIBase: sl.APIBase()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &teamNotifier{logger: slog.New(slog.NewTextHandler(io.Discard, nil)), chat: map[string]deliver.Sender{"slack": s}}
+	karim := p.Person("karim")
+	if err := n.NotifyTeam(context.Background(), incident.Notification{IncidentID: 1, Person: *karim, Role: "communication",
+		Subject: "Incident WhatsApp : vous êtes communication", Body: "Ouvrez la salle de crise."}); err != nil {
+		t.Fatal(err)
+	}
+	posts := sl.Posts()
+	if len(posts) != 1 || posts[0].Channel != "U07KARIM02" || !strings.Contains(posts[0].Text+blocksText(posts[0]), "salle de crise") {
+		t.Fatalf("slack posts: %+v", posts)
+	}
+}
+
+func blocksText(p slacktest.Post) string {
+	var b strings.Builder
+	for _, bl := range p.Blocks {
+		if bl.Text != nil {
+			b.WriteString(bl.Text.Text)
+		}
+	}
+	return b.String()
 }

@@ -14,12 +14,15 @@ import (
 // teamNotifier pages the crisis team on the channels each person prefers
 // (their plan `notify` list, e-mail by default), falling back to the next
 // one when a channel fails or is not configured: staff channels are an SMS
-// through the SMS channel and e-mail through the SMTP relay. Every page is
+// through the SMS channel, e-mail through the SMTP relay, a direct message
+// in Slack (the person's member id) through the Slack channel. Every page is
 // logged; drill pages are marked by the crisis room.
 type teamNotifier struct {
 	logger *slog.Logger
 	mail   *email.Sender
 	sms    deliver.Sender
+	// chat holds the team chats (slack, teams) that reach a person directly.
+	chat map[string]deliver.Sender
 }
 
 func (n *teamNotifier) NotifyTeam(ctx context.Context, msg incident.Notification) error {
@@ -43,6 +46,12 @@ func (n *teamNotifier) NotifyTeam(ctx context.Context, msg incident.Notification
 			err = n.mail.Send(ctx, email.Mail{To: addr, Subject: msg.Subject, Body: msg.Body})
 		case ch == "sms" && n.sms != nil:
 			res := n.sms.Send(ctx, []deliver.Item{{Key: fmt.Sprintf("page-%d-%s-%s", msg.IncidentID, msg.Role, msg.Person.ID), Address: addr, Text: msg.Subject}})
+			if len(res) > 0 {
+				err = res[0].Err
+			}
+		case n.chat[ch] != nil:
+			res := n.chat[ch].Send(ctx, []deliver.Item{{Key: fmt.Sprintf("page-%d-%s-%s", msg.IncidentID, msg.Role, msg.Person.ID), Address: addr,
+				Subject: msg.Subject, Text: msg.Body}})
 			if len(res) > 0 {
 				err = res[0].Err
 			}

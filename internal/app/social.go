@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/channel/bluesky"
+	"github.com/vigie-hq/vigie/internal/channel/facebook"
+	"github.com/vigie-hq/vigie/internal/channel/instagram"
+	"github.com/vigie-hq/vigie/internal/channel/linkedin"
 	"github.com/vigie-hq/vigie/internal/channel/mastodon"
 	"github.com/vigie-hq/vigie/internal/channel/x"
 	"github.com/vigie-hq/vigie/internal/deliver"
@@ -67,7 +70,7 @@ func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string
 		d.logger.Warn("social posts will go without image cards", "err", err)
 	}
 	var out []deliver.Sender
-	for _, name := range []string{"x", "mastodon", "bluesky"} {
+	for _, name := range []string{"x", "mastodon", "bluesky", "facebook", "instagram", "linkedin"} {
 		c, ok := p.Channels[name]
 		if !ok || !c.Enabled {
 			continue
@@ -102,7 +105,8 @@ func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string
 			continue
 		}
 		var image publish.Image
-		if renderer != nil && setting(c, "cards") != "false" {
+		// Instagram posts are pictures: its card cannot be turned off.
+		if renderer != nil && (setting(c, "cards") != "false" || name == "instagram") {
 			image = cardImage(renderer, p, d.incidents)
 		}
 		out = append(out, publish.New(publish.Options{Publisher: pub, Account: account, Lang: lang, Profile: profile, Hashtags: p.Organisation.Hashtags,
@@ -185,6 +189,33 @@ func buildPublisher(ctx context.Context, name string, c plan.Channel, cred func(
 				return d.vault.Put(ctx, key, raw)
 			}})
 		return pub, false, err
+	case "facebook":
+		tok, err := cred("page_access_token")
+		if err != nil {
+			return nil, false, err
+		}
+		pub, err := facebook.New(facebook.Options{PageID: setting(c, "page_id"), Token: tok, APIVersion: setting(c, "api_version"),
+			Link: setting(c, "link"), BaseURL: setting(c, "base_url"), Logger: d.logger})
+		return pub, false, err
+	case "instagram":
+		tok, err := cred("access_token")
+		if err != nil {
+			return nil, false, err
+		}
+		if d.images == nil {
+			return nil, false, fmt.Errorf("instagram needs the status page to serve image cards")
+		}
+		pub, err := instagram.New(instagram.Options{IGUserID: setting(c, "ig_user_id"), Token: tok, Host: cardHost{d},
+			APIVersion: setting(c, "api_version"), BaseURL: setting(c, "base_url"), Logger: d.logger})
+		return pub, false, err
+	case "linkedin":
+		tok, err := cred("access_token")
+		if err != nil {
+			return nil, false, err
+		}
+		pub, err := linkedin.New(linkedin.Options{Organization: setting(c, "organization"), Token: tok, Version: setting(c, "version"),
+			BaseURL: setting(c, "base_url"), Logger: d.logger})
+		return pub, false, err
 	}
 	return nil, false, fmt.Errorf("unknown social channel %s", name)
 }
@@ -236,12 +267,16 @@ func firstSentence(s string) string {
 	return s
 }
 
-// hostImage stores a card and returns its public URL on the status page,
-// for platforms that fetch pictures themselves (Instagram).
-func (d socialDeps) hostImage(ctx context.Context, png []byte) (string, error) {
-	name, err := d.images.Put(ctx, png)
+// cardHost stores a card and returns its public URL on the status page,
+// for platforms that fetch pictures themselves (Instagram, which takes
+// JPEG).
+type cardHost struct{ d socialDeps }
+
+// Host implements instagram.ImageHost.
+func (h cardHost) Host(ctx context.Context, jpeg []byte) (string, error) {
+	name, err := h.d.images.Put(ctx, jpeg)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(d.publicURL, "/") + "/cards/" + name + ".png", nil
+	return strings.TrimRight(h.d.publicURL, "/") + "/cards/" + name + ".jpg", nil
 }

@@ -255,6 +255,12 @@ func DisplayName(platform string) string {
 		return "Bluesky"
 	case "x":
 		return "X"
+	case "facebook":
+		return "Facebook"
+	case "instagram":
+		return "Instagram"
+	case "linkedin":
+		return "LinkedIn"
 	}
 	return platform
 }

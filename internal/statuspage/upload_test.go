@@ -95,9 +95,10 @@ func (m memCards) Get(_ context.Context, name string) ([]byte, error) {
 func TestCardsAreServed(t *testing.T) {
 	f := newFixture(t)
 	name := strings.Repeat("ab", 32)
-	f.page.SetCards(memCards{name: []byte("\x89PNG fake")})
+	png := []byte("\x89PNG\r\n\x1a\n fake")
+	f.page.SetCards(memCards{name: png})
 	resp, body := get(t, f.url+"/cards/"+name+".png")
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || string(body) != "\x89PNG fake" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || string(body) != string(png) || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
 		t.Fatalf("card: %d %v %q", resp.StatusCode, resp.Header, body)
 	}
 	for _, bad := range []string{strings.Repeat("cd", 32) + ".png", name + ".gif", "../etc.png", strings.ToUpper(name) + ".png"} {

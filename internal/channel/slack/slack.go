@@ -33,7 +33,7 @@ const (
 
 // channelID matches a conversation id for chat.postMessage (public,
 // private, direct or group).
-var channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{8,}$`)
+var channelID = regexp.MustCompile(`^[CGDUW][A-Z0-9]{8,}$`)
 
 // Options configures a Sender.
 type Options struct {
