@@ -28,6 +28,7 @@ func (a *App) newWatcher(cfg config.Config, getenv func(string) string, reports 
 		Incidents: a.incidents,
 		Reports:   reports,
 		Page:      a.pageRole(notifier, "communication", logger),
+		Receipt:   a.deliver.Receipt,
 		Logger:    logger.With("component", "detection"),
 	})
 }

@@ -1,8 +1,10 @@
 package watch
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -131,6 +133,9 @@ func (w *Watcher) build(p *plan.Plan) (built, error) {
 	}
 	if appSecret != "" {
 		observers = append(observers, tracker)
+		if w.o.Receipt != nil {
+			observers = append(observers, receipts{record: w.o.Receipt, logger: w.o.Logger})
+		}
 		b.webhook = &probe.Webhook{VerifyToken: verifyToken, AppSecret: appSecret, Observers: observers, Logger: w.o.Logger}
 	}
 	return b, nil
@@ -159,4 +164,35 @@ func signal(r probe.Result) detect.Signal {
 		}
 	}
 	return s
+}
+
+// receipts turns Meta's statuses into delivery receipts of the WhatsApp
+// channel, found by the message's wamid.
+type receipts struct {
+	record func(ctx context.Context, provider, providerID, state, reason string) (bool, error)
+	logger *slog.Logger
+}
+
+// whatsappProvider is the WhatsApp channel's provider name in the ledger.
+const whatsappProvider = "whatsapp_cloud"
+
+func (r receipts) Observe(s probe.Status) {
+	state, reason := "", ""
+	switch s.Status {
+	case probe.StatusDelivered, probe.StatusRead:
+		state = "delivered"
+	case probe.StatusFailed:
+		state = "failed"
+		for _, e := range s.Errors {
+			reason = fmt.Sprintf("%d %s", e.Code, e.Title)
+			break
+		}
+	default:
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := r.record(ctx, whatsappProvider, s.ID, state, reason); err != nil {
+		r.logger.Warn("record a WhatsApp receipt", "err", err)
+	}
 }

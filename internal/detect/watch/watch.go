@@ -54,6 +54,9 @@ type Options struct {
 	Config *detect.Config
 	// ProbeTimeout overrides each network probe's timeout (tests).
 	ProbeTimeout time.Duration
+	// Receipt records a delivery status Meta posted for a message the
+	// WhatsApp channel sent (the delivery ledger's Receipt).
+	Receipt func(ctx context.Context, provider, providerID, state, reason string) (bool, error)
 }
 
 // actor is who detection acts as on the timeline.
