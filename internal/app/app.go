@@ -56,6 +56,7 @@ type App struct {
 	sessions  *auth.Sessions
 	console   *web.Console
 	watch     *watch.Watcher
+	role      Role
 	// composers check texts against each social account's rules; set once
 	// in New, read afterwards.
 	composers map[string]composer
@@ -64,9 +65,21 @@ type App struct {
 	plan *plan.Plan
 }
 
+// Role selects what a process runs (see vigie serve --role).
+type Role string
+
+// Roles.
+const (
+	RoleAll    Role = "all"
+	RoleWeb    Role = "web"
+	RoleWorker Role = "worker"
+)
+
 // Options are optional collaborators; zero values get sensible defaults.
 type Options struct {
-	Now func() time.Time
+	// Role is RoleAll when empty.
+	Role Role
+	Now  func() time.Time
 	// Getenv reads channel credentials named by the plan (default os.Getenv).
 	Getenv func(string) string
 }
@@ -88,6 +101,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		versions: planversion.NewStore(db),
 		now:      now,
 		started:  now(),
+		role:     opts.Role,
+	}
+	if a.role == "" {
+		a.role = RoleAll
 	}
 	if len(cfg.SecretKey) < 32 {
 		return nil, errors.New("app: secret key missing or shorter than 32 characters")
@@ -260,11 +277,18 @@ func (a *App) Incidents() *incident.Service { return a.incidents }
 // Accounts returns the account store.
 func (a *App) Accounts() *account.Store { return a.accounts }
 
-// Handler returns the HTTP handler of every surface.
+// Handler returns the HTTP handler of every surface (a worker serves
+// health checks and detection's webhook and metrics only).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(a.started, a.now))
 	mux.HandleFunc("GET /readyz", handleReadyz(a.db, string(a.db.Dialect())))
+	if a.role == RoleWorker {
+		// Detection runs here: Meta's status webhook and the probes'
+		// metrics must reach this process.
+		a.detectionRoutes(mux)
+		return mux
+	}
 	a.status.Routes(mux)
 	a.console.Routes(mux)
 	a.api.Routes(mux)
@@ -300,13 +324,20 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go func() { errc <- srv.Serve(ln) }()
 	workers, stopWorkers := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); a.runCadence(workers) }()
-	wg.Add(1)
-	go func() { defer wg.Done(); a.status.Run(workers) }()
-	wg.Add(1)
-	go func() { defer wg.Done(); a.deliver.Run(workers) }()
-	if a.watch != nil {
+	background := a.role != RoleWeb
+	if background {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.runCadence(workers) }()
+	}
+	if a.role != RoleWorker {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.status.Run(workers) }()
+	}
+	if background {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.deliver.Run(workers) }()
+	}
+	if a.watch != nil && background {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

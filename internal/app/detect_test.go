@@ -49,3 +49,21 @@ func TestDetectionWiring(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// A worker serves health checks and detection's endpoints, not the pages.
+func TestWorkerServesHealthOnly(t *testing.T) {
+	db := storetest.OpenSQLite(t, true)
+	cfg := config.Defaults()
+	cfg.SecretKey = strings.Repeat("k", 43)
+	a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), db, Options{Role: RoleWorker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/fr/": 404, "/admin/": 404, "/api/v1/me": 404} {
+		if resp, _ := get(t, srv.Client(), srv.URL+path); resp.StatusCode != want {
+			t.Errorf("worker %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}

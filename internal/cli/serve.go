@@ -15,6 +15,7 @@ type serveCmd struct {
 	storeFlags
 	Listen string `name:"listen" placeholder:"ADDR" help:"Address to listen on. Env: VIGIE_LISTEN (default 127.0.0.1:8080)."`
 	Plan   string `name:"plan" placeholder:"FILE" help:"Crisis plan file or directory. Env: VIGIE_PLAN (default: the embedded Café Express example)."`
+	Role   string `name:"role" env:"VIGIE_ROLE" default:"all" enum:"all,web,worker" help:"all: everything (default); web: console, status page, API and callbacks only; worker: delivery, detection and reminders, with /healthz and /readyz only. Several processes share the work on PostgreSQL."`
 }
 
 func (serveCmd) Help() string {
@@ -27,7 +28,8 @@ Examples:
 
   vigie serve
   vigie serve --listen 0.0.0.0:8080 --plan ./plan.yaml
-  VIGIE_DATABASE_URL=postgres://vigie@db/vigie vigie serve`
+  VIGIE_DATABASE_URL=postgres://vigie@db/vigie vigie serve
+  VIGIE_DATABASE_URL=postgres://vigie@db/vigie vigie serve --role worker`
 }
 
 func (c *serveCmd) Run(rt *Runtime) error {
@@ -64,7 +66,10 @@ func (c *serveCmd) Run(rt *Runtime) error {
 	}
 	defer db.Close()
 
-	a, err := app.New(rt.Ctx, cfg, rt.Logger, db, app.Options{Getenv: rt.Env.Getenv})
+	if c.Role != "all" && !cfg.IsPostgres() {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--role %s needs PostgreSQL (several processes on one SQLite file cannot share the work)", c.Role)}
+	}
+	a, err := app.New(rt.Ctx, cfg, rt.Logger, db, app.Options{Getenv: rt.Env.Getenv, Role: app.Role(c.Role)})
 	if err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func (c *serveCmd) Run(rt *Runtime) error {
 			base = config.Config{Listen: addr.String()}.PublicURL()
 		}
 		out := rt.Env.Stdout
-		fmt.Fprintf(out, "Vigie is running (%s, plan %q, ready in %s)\n", db.Dialect(), a.Plan().Organisation.Name, time.Since(begin).Round(time.Millisecond))
+		fmt.Fprintf(out, "Vigie is running (%s, plan %q, role %s, ready in %s)\n", db.Dialect(), a.Plan().Organisation.Name, c.Role, time.Since(begin).Round(time.Millisecond))
 		fmt.Fprintf(out, "  Status page:   %s/\n", base)
 		fmt.Fprintf(out, "  Admin console: %s/admin/\n", base)
 		if created {
