@@ -39,6 +39,9 @@ type Server struct {
 	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
 	// Maintenances, when set, serves /api/v1/maintenances.
 	Maintenances Maintenances
+	// Detection, when set, serves /api/v1/detect/… (otherwise they answer
+	// 404 with how to turn detection on).
+	Detection Detection
 }
 
 // Error is the JSON error body: {"error": {"code": …, "message": …}}.
@@ -189,6 +192,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	handle("GET /api/v1/messages/{id}/reach", s.reach)
 	handle("POST /api/v1/team/{person}/availability", s.availability)
 	handle("GET /api/v1/me", s.me)
+	handle("POST /api/v1/detect/results", s.pushResults)
+	handle("GET /api/v1/detect/config", s.detectConfig)
+	handle("GET /api/v1/detect/status", s.detectStatus)
 	if s.Maintenances != nil {
 		handle("GET /api/v1/maintenances", s.listMaintenances)
 		handle("POST /api/v1/maintenances", s.scheduleMaintenance)

@@ -57,6 +57,7 @@ type root struct {
 	Nlp         nlpCmd         `cmd:"" name:"nlp" help:"Classify social posts: language, sentiment, abuse, rumours, reply policy."`
 	Assistant   assistantCmd   `cmd:"" help:"Answer customers' questions from the plan's FAQ and the live status."`
 	Detect      detectCmd      `cmd:"" help:"Replay outages through detection; measure the spike detector."`
+	ProbeAgent  probeAgentCmd  `cmd:"" name:"probe-agent" help:"Run the server's network probes from another network and push the results."`
 }
 
 // ExitError carries a process exit code without printing anything more.
