@@ -158,6 +158,19 @@ func (s *Server) wrap(h handler) http.HandlerFunc {
 	}
 }
 
+// DetectionRoutes registers only /api/v1/detect/… (a worker process, which
+// runs detection, serves them without the rest of the API).
+func (s *Server) DetectionRoutes(mux *http.ServeMux) {
+	cop := http.NewCrossOriginProtection()
+	s.detectionRoutes(func(pattern string, h handler) { mux.Handle(pattern, cop.Handler(s.wrap(h))) })
+}
+
+func (s *Server) detectionRoutes(handle func(string, handler)) {
+	handle("POST /api/v1/detect/results", s.pushResults)
+	handle("GET /api/v1/detect/config", s.detectConfig)
+	handle("GET /api/v1/detect/status", s.detectStatus)
+}
+
 // Routes registers the API on mux. Unsafe methods from browsers are
 // checked for cross-origin requests (session cookies must not be usable
 // from other sites); token clients send no Origin and pass.
@@ -192,9 +205,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	handle("GET /api/v1/messages/{id}/reach", s.reach)
 	handle("POST /api/v1/team/{person}/availability", s.availability)
 	handle("GET /api/v1/me", s.me)
-	handle("POST /api/v1/detect/results", s.pushResults)
-	handle("GET /api/v1/detect/config", s.detectConfig)
-	handle("GET /api/v1/detect/status", s.detectStatus)
+	s.detectionRoutes(handle)
 	if s.Maintenances != nil {
 		handle("GET /api/v1/maintenances", s.listMaintenances)
 		handle("POST /api/v1/maintenances", s.scheduleMaintenance)

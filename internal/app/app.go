@@ -26,9 +26,11 @@ import (
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/detect/watch"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/listen"
 	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/qa"
 	"github.com/vigie-hq/vigie/internal/receipts"
 	"github.com/vigie-hq/vigie/internal/s3"
 	"github.com/vigie-hq/vigie/internal/social/publish"
@@ -56,6 +58,7 @@ type App struct {
 	sessions  *auth.Sessions
 	console   *web.Console
 	watch     *watch.Watcher
+	qa        *qa.Server
 	role      Role
 	// composers check texts against each social account's rules; set once
 	// in New, read afterwards.
@@ -133,6 +136,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	reports := userreport.NewStore(db, now)
 	maint := maintenance.NewService(db, a.Plan, now, func() { a.status.Trigger() })
+	nlp, err := listen.Load()
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	qaLimit := auth.NewLimiter(60, time.Minute, now)
+	qaService := qa.NewService(db, qa.Options{Plan: a.Plan, Timeline: a.incidents, Flagger: qa.NewListenFlagger(nlp), Logger: logger, Now: now})
+	if a.qa, err = qa.NewServer(qa.ServerOptions{Service: qaService, Plan: a.Plan, ClientKey: clientKey([]byte(cfg.SecretKey)),
+		Allow: func(r *http.Request) bool { return qaLimit.Allow(auth.ClientIP(r)) }, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	reportLimit := auth.NewLimiter(20, time.Minute, now)
 	subscribeLimit := auth.NewLimiter(5, time.Hour, now)
 	a.status = statuspage.New(statuspage.Options{
@@ -173,6 +186,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		Accounts:   a.accounts,
 		Versions:   a.versions,
 		Audience:   subscribers,
+		QA:         qaService,
 		Incidents:  a.incidents,
 		Plan:       a.Plan,
 		Sessions:   a.sessions,
@@ -250,6 +264,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	if a.watch, err = a.newWatcher(cfg, getenv, reports, notifier, logger); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	if a.watch != nil { // never a typed nil: that would look like "detection on"
+		a.api.Detection = a.watch
+		a.console.Detection = a.watch
+	}
 	a.receipts = &receipts.Server{Ledger: a.deliver, Audience: subscribers, PublicURL: cfg.PublicURL(),
 		TwilioAuthToken: twilioToken(a.Plan(), getenv), Logger: logger}
 	return a, nil
@@ -284,12 +302,14 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", handleHealthz(a.started, a.now))
 	mux.HandleFunc("GET /readyz", handleReadyz(a.db, string(a.db.Dialect())))
 	if a.role == RoleWorker {
-		// Detection runs here: Meta's status webhook and the probes'
-		// metrics must reach this process.
+		// Detection runs here: Meta's status webhook, the probes' metrics
+		// and the remote agents' results must reach this process.
 		a.detectionRoutes(mux)
+		a.api.DetectionRoutes(mux)
 		return mux
 	}
 	a.status.Routes(mux)
+	a.qa.Routes(mux)
 	a.console.Routes(mux)
 	a.api.Routes(mux)
 	a.receipts.Routes(mux)
@@ -320,6 +340,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	// when it starts.
 	srv.RegisterOnShutdown(a.console.Close)
 	srv.RegisterOnShutdown(a.status.Close)
+	srv.RegisterOnShutdown(a.qa.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	workers, stopWorkers := context.WithCancel(ctx)

@@ -19,8 +19,8 @@ const WhatsAppWebhookPath = "/hooks/whatsapp"
 // returns nil when the plan has none or the configuration turns it off.
 func (a *App) newWatcher(cfg config.Config, getenv func(string) string, reports watch.Reports, notifier incident.Notifier, logger *slog.Logger) (*watch.Watcher, error) {
 	p := a.Plan()
-	if !cfg.Detect || p.Detection == nil {
-		return nil, nil
+	if !cfg.Detect || p.Detection == nil || a.role == RoleWeb {
+		return nil, nil // web processes leave detection to the workers
 	}
 	return watch.New(watch.Options{
 		Plan:      a.Plan,

@@ -61,7 +61,7 @@ func TestWorkerServesHealthOnly(t *testing.T) {
 	}
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/fr/": 404, "/admin/": 404, "/api/v1/me": 404} {
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/fr/": 404, "/admin/": 404, "/api/v1/me": 404, "/api/v1/detect/status": 401} {
 		if resp, _ := get(t, srv.Client(), srv.URL+path); resp.StatusCode != want {
 			t.Errorf("worker %s: %d, want %d", path, resp.StatusCode, want)
 		}

@@ -225,7 +225,7 @@ func TestAudienceExportCSV(t *testing.T) {
 		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
 	}
 	lines := strings.Split(strings.TrimSpace(body), "\n")
-	if len(lines) != 2 || lines[0] != "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at" ||
+	if len(lines) != 2 || lines[0] != "channel,address,lang,components,state,consent_source,consent_at,consent_wording,confirmed_at,contact" ||
 		!strings.HasPrefix(lines[1], "sms,+33612345634,fr,whatsapp-orders,confirmed,order form,") || !strings.Contains(lines[1], ",cgv-2026-03,") {
 		t.Fatalf("export body:\n%s", body)
 	}

@@ -93,6 +93,12 @@ func (p *page) describe(e incident.Event) string {
 	case incident.EventNote:
 		return s("text")
 	case incident.EventSignal:
+		if text := s("text"); text != "" {
+			return p.T("Signal from %s", s("source")) + " — " + text
+		}
+		if platform := s("platform"); platform != "" && s("url") != "" {
+			return p.T("Signal from %s", s("source")) + " — " + platform + " " + s("url")
+		}
 		return p.T("Signal from %s", s("source"))
 	}
 	return e.Kind

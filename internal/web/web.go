@@ -23,6 +23,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
+	"github.com/vigie-hq/vigie/internal/qa"
 )
 
 // csp allows our own script and styles, and nothing from elsewhere.
@@ -47,6 +48,12 @@ type Deps struct {
 	// Audience is the subscriber store behind /admin/audience (nil: the
 	// page says it is not available).
 	Audience *audience.Store
+	// QA runs the live Q&A sessions behind /admin/qa (nil: the page says
+	// it is not available).
+	QA *qa.Service
+	// Detection is the running Watcher behind /admin/detection (nil: the
+	// page says detection is off and how to turn it on).
+	Detection Detection
 }
 
 // Console serves the admin console under /admin/.
@@ -115,6 +122,9 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/audience", c.page(c.handleAudience))
 	mux.HandleFunc("GET /admin/audience/export.csv", c.page(c.handleAudienceExport))
 	mux.HandleFunc("GET /admin/audience/{id}", c.page(c.handleSubscriber))
+	mux.HandleFunc("GET /admin/qa", c.page(c.handleQA))
+	mux.HandleFunc("GET /admin/qa/faq.yaml", c.page(c.handleQAExport))
+	mux.HandleFunc("GET /admin/detection", c.page(c.handleDetection))
 
 	mux.Handle("POST /admin/lang", c.post(c.handleLang))
 	mux.Handle("POST /admin/users/{id}/profile", c.post(c.handleProfile))
@@ -133,6 +143,15 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/approve", c.post(c.handleDecide("approve")))
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/reject", c.post(c.handleDecide("reject")))
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/publish", c.post(c.handlePublish))
+	mux.Handle("POST /admin/qa/sessions", c.post(c.qaAction(c.handleQAOpen)))
+	mux.Handle("POST /admin/qa/sessions/{id}/close", c.post(c.qaAction(c.handleQAClose)))
+	mux.Handle("POST /admin/qa/questions/{id}/publish", c.post(c.qaAction(c.handleQAPublish)))
+	mux.Handle("POST /admin/qa/questions/{id}/hide", c.post(c.qaAction(c.handleQAHide)))
+	mux.Handle("POST /admin/qa/questions/{id}/answer", c.post(c.qaAction(c.handleQAAnswer)))
+	mux.Handle("POST /admin/qa/questions/{id}/faq", c.post(c.qaAction(c.handleQAProposeFAQ)))
+	mux.Handle("POST /admin/qa/questions/{id}/mirror", c.post(c.qaAction(c.handleQAMirror)))
+	mux.Handle("POST /admin/qa/faq/{id}/approve", c.post(c.qaAction(c.handleQADecide(true))))
+	mux.Handle("POST /admin/qa/faq/{id}/reject", c.post(c.qaAction(c.handleQADecide(false))))
 }
 
 // visitor is the signed-in user of a request.
