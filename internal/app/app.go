@@ -141,7 +141,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	qaLimit := auth.NewLimiter(60, time.Minute, now)
-	qaService := qa.NewService(db, qa.Options{Plan: a.Plan, Timeline: a.incidents, Flagger: qa.NewListenFlagger(nlp), Logger: logger, Now: now})
+	mirror := &qaMirror{}
+	qaService := qa.NewService(db, qa.Options{Plan: a.Plan, Timeline: a.incidents, Flagger: qa.NewListenFlagger(nlp), Mirror: mirror, Logger: logger, Now: now})
 	if a.qa, err = qa.NewServer(qa.ServerOptions{Service: qaService, Plan: a.Plan, ClientKey: clientKey([]byte(cfg.SecretKey)),
 		Allow: func(r *http.Request) bool { return qaLimit.Allow(auth.ClientIP(r)) }, Logger: logger}); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -223,6 +224,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		incidents: a.incidents, logger: logger})
 	a.composers = map[string]composer{}
 	for _, s := range social {
+		if b, ok := s.(deliver.Broadcaster); ok {
+			mirror.channels = append(mirror.channels, b)
+		}
 		if c, ok := s.(composer); ok {
 			a.composers[s.Channel()] = c
 		}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -279,4 +281,29 @@ func (h cardHost) Host(ctx context.Context, jpeg []byte) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(h.d.publicURL, "/") + "/cards/" + name + ".jpg", nil
+}
+
+// qaMirror posts an answered question of the live Q&A on every social
+// account, as a reply in the incident's thread.
+type qaMirror struct {
+	channels []deliver.Broadcaster
+}
+
+// Mirror implements qa.Mirror.
+func (m *qaMirror) Mirror(ctx context.Context, incidentID int64, text string) error {
+	if len(m.channels) == 0 {
+		return fmt.Errorf("no social account is configured")
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d/%s", incidentID, text))
+	var failed []string
+	for _, ch := range m.channels {
+		res := ch.Send(ctx, []deliver.Item{{Key: "qa-" + hex.EncodeToString(sum[:12]), Address: ch.Account(), Lang: ch.Lang(), Text: text, IncidentID: incidentID}})
+		if len(res) > 0 && res[0].Err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", ch.Channel(), res[0].Err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("mirror: %s", strings.Join(failed, "; "))
+	}
+	return nil
 }

@@ -96,4 +96,16 @@ func TestSocialAccountsFromThePlan(t *testing.T) {
 	if found != 2 {
 		t.Fatalf("%d social posts on the timeline, want 2", found)
 	}
+	// A live Q&A answer mirrored to the accounts replies in the thread.
+	m := &qaMirror{}
+	for _, s := range senders {
+		m.channels = append(m.channels, s.(deliver.Broadcaster))
+	}
+	if err := m.Mirror(context.Background(), res.Incident.ID, "Q : Mes commandes WhatsApp sont-elles perdues ? R : Non, renvoyez-les par SMS."); err != nil {
+		t.Fatal(err)
+	}
+	st = masto.Statuses()
+	if len(st) != 2 || st[1].InReplyToID != st[0].ID || !strings.Contains(st[1].Text, "renvoyez-les par SMS") {
+		t.Fatalf("mirrored answer: %+v", st)
+	}
 }
