@@ -37,6 +37,8 @@ type Server struct {
 	FailLimit *auth.Limiter
 	// Reach counts a message's deliveries per channel and state.
 	Reach func(ctx context.Context, messageID int64) (map[string]map[string]int, error)
+	// Posts, when set, serves the incidents' social posts.
+	Posts Posts
 	// Maintenances, when set, serves /api/v1/maintenances.
 	Maintenances Maintenances
 	// Detection, when set, serves /api/v1/detect/… (otherwise they answer
@@ -206,6 +208,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	handle("POST /api/v1/team/{person}/availability", s.availability)
 	handle("GET /api/v1/me", s.me)
 	s.detectionRoutes(handle)
+	if s.Posts != nil {
+		handle("GET /api/v1/incidents/{id}/posts", s.listPosts)
+		handle("POST /api/v1/posts/{id}/delete", s.deletePost)
+	}
 	if s.Maintenances != nil {
 		handle("GET /api/v1/maintenances", s.listMaintenances)
 		handle("POST /api/v1/maintenances", s.scheduleMaintenance)

@@ -33,6 +33,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/qa"
 	"github.com/vigie-hq/vigie/internal/receipts"
 	"github.com/vigie-hq/vigie/internal/s3"
+	"github.com/vigie-hq/vigie/internal/social"
 	"github.com/vigie-hq/vigie/internal/social/publish"
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -220,10 +221,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	images := publish.NewImages(db, now)
 	a.status.SetCards(images)
-	social := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: publish.NewThreads(db, now), images: images, publicURL: cfg.PublicURL(),
+	threads := publish.NewThreads(db, now)
+	accounts := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: threads, images: images, publicURL: cfg.PublicURL(),
 		incidents: a.incidents, logger: logger})
 	a.composers = map[string]composer{}
-	for _, s := range social {
+	for _, s := range accounts {
 		if b, ok := s.(deliver.Broadcaster); ok {
 			mirror.channels = append(mirror.channels, b)
 		}
@@ -231,7 +233,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 			a.composers[s.Channel()] = c
 		}
 	}
-	senders = append(senders, social...)
+	senders = append(senders, accounts...)
+	posts := &socialPosts{threads: threads, incidents: a.incidents, accounts: map[string]interface {
+		Delete(ctx context.Context, p social.Posted) error
+	}{}}
+	for _, s := range accounts {
+		if c, ok := s.(*publish.Channel); ok {
+			posts.accounts[s.Channel()] = c
+		}
+	}
+	a.api.Posts = posts
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

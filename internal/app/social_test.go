@@ -14,6 +14,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
+	"github.com/vigie-hq/vigie/internal/social"
 	"github.com/vigie-hq/vigie/internal/social/publish"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 	"github.com/vigie-hq/vigie/internal/vault"
@@ -53,8 +54,9 @@ func TestSocialAccountsFromThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	threads := publish.NewThreads(db, nil)
 	senders := socialSenders(context.Background(), p, func(k string) string { return env[k] },
-		socialDeps{vault: sealed, threads: publish.NewThreads(db, nil), incidents: svc, logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		socialDeps{vault: sealed, threads: threads, incidents: svc, logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if len(senders) != 2 {
 		t.Fatalf("%d social senders, want mastodon and x", len(senders))
 	}
@@ -107,5 +109,37 @@ func TestSocialAccountsFromThePlan(t *testing.T) {
 	st = masto.Statuses()
 	if len(st) != 2 || st[1].InReplyToID != st[0].ID || !strings.Contains(st[1].Text, "renvoyez-les par SMS") {
 		t.Fatalf("mirrored answer: %+v", st)
+	}
+
+	// Taking the mirrored post down is a timeline action.
+	posts := &socialPosts{threads: threads, incidents: svc, accounts: map[string]interface {
+		Delete(ctx context.Context, p social.Posted) error
+	}{}}
+	for _, s := range senders {
+		posts.accounts[s.Channel()] = s.(*publish.Channel)
+	}
+	list, err := posts.List(context.Background(), res.Incident.ID)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("posts: %d %v", len(list), err)
+	}
+	last := list[len(list)-1]
+	if _, err := posts.Delete(context.Background(), incident.Actor{Username: "guest", Role: "viewer"}, last.ID); incident.CodeOf(err) != incident.CodeForbidden {
+		t.Fatalf("a viewer deleted a post: %v", err)
+	}
+	if _, err := posts.Delete(context.Background(), incident.Actor{Username: "karim", Person: "karim", Role: "communication"}, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	deleted := false
+	for _, x := range masto.Statuses() {
+		if x.ID == last.Posted.ID && x.Deleted {
+			deleted = true
+		}
+	}
+	if last.Posted.Platform != "mastodon" || !deleted {
+		t.Fatalf("post %+v not deleted on the platform", last)
+	}
+	events, _ = svc.Timeline(context.Background(), res.Incident.ID, 0, 200)
+	if e := events[len(events)-1]; e.Payload["deleted_by"] != "karim" {
+		t.Fatalf("last event %+v", e)
 	}
 }

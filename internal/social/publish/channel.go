@@ -152,3 +152,8 @@ func (c *Channel) post(ctx context.Context, it deliver.Item) deliver.Result {
 	}
 	return res
 }
+
+// Delete takes a post down on the platform.
+func (c *Channel) Delete(ctx context.Context, p social.Posted) error {
+	return c.o.Publisher.Delete(ctx, p)
+}

@@ -92,3 +92,21 @@ func (t *Threads) MarkDeleted(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// Get returns one stored post.
+func (t *Threads) Get(ctx context.Context, id int64) (Post, error) {
+	var p Post
+	err := t.db.SQL().QueryRowContext(ctx, t.db.Rebind(`SELECT id, incident_id, message_id, account, platform, post_id, uri, cid, root_uri, root_cid, url, posted_at, deleted_at IS NOT NULL
+		FROM social_posts WHERE id = ?`), id).Scan(&p.ID, &p.IncidentID, &p.MessageID, &p.Account, &p.Posted.Platform, &p.Posted.ID, &p.Posted.URI, &p.Posted.CID,
+		&p.Posted.Root.URI, &p.Posted.Root.CID, &p.Posted.URL, store.ScanTime(&p.PostedAt), &p.Deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Post{}, ErrNoPost
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("publish: post %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// ErrNoPost is returned for an unknown post.
+var ErrNoPost = errors.New("publish: no such post")
