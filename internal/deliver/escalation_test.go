@@ -53,7 +53,9 @@ func TestChannelOrderEscalatesToSMS(t *testing.T) {
 				sms.channel = "sms"
 				o := fastOptions()
 				o.Now = func() time.Time { return now }
-				o.Escalations = func() []deliver.Escalation { return []deliver.Escalation{{From: "push", To: "sms", After: 5 * time.Minute}} }
+				o.Escalations = func() []deliver.Escalation {
+					return []deliver.Escalation{{From: "push", To: "sms", After: 5 * time.Minute}}
+				}
 				e := deliver.New(db, []deliver.Sender{push, sms}, o)
 				res, err := w.svc.Declare(context.Background(), w.marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
 				if err != nil {
