@@ -22,6 +22,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/auth"
 	"github.com/vigie-hq/vigie/internal/channel/email"
+	"github.com/vigie-hq/vigie/internal/channel/email/dkim"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/detect/watch"
@@ -125,6 +126,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		sender, err := email.New(cfg.SMTPURL, cfg.SMTPFrom)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
+		}
+		if cfg.DKIMPrivateKey != "" {
+			key, err := dkim.ParsePrivateKey([]byte(cfg.DKIMPrivateKey))
+			if err != nil {
+				return nil, fmt.Errorf("app: dkim_private_key: %w", err)
+			}
+			if err := sender.WithDKIM(cfg.DKIMDomain, cfg.DKIMSelector, key); err != nil {
+				return nil, fmt.Errorf("app: %w", err)
+			}
 		}
 		notifier.mail = sender
 		mailer = smtpMailer{sender}
@@ -243,6 +253,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		}
 	}
 	a.api.Posts = posts
+	a.console.Posts = posts
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigie-hq/vigie/internal/channel/email/dkim"
 	"github.com/vigie-hq/vigie/internal/s3"
 )
 
@@ -36,6 +37,12 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom is the sender address of team notifications.
 	SMTPFrom string
+	// DKIMDomain, DKIMSelector and DKIMPrivateKey (PEM, RSA of at least
+	// 2048 bits or Ed25519) make the SMTP channel DKIM-sign every message
+	// as d=DKIMDomain, s=DKIMSelector; all three or none.
+	DKIMDomain     string
+	DKIMSelector   string
+	DKIMPrivateKey string
 	// StatuspageExport, when set, is a directory the status page is written
 	// to as static files after every change (for a static host or CDN origin).
 	StatuspageExport string
@@ -121,7 +128,44 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("statuspage_s3: %w", err))
 		}
 	}
+	errs = append(errs, c.validateDKIM()...)
 	return errors.Join(errs...)
+}
+
+// validateDKIM checks the three DKIM keys together, so a half-configured
+// signer fails at start-up rather than at the first message.
+func (c Config) validateDKIM() []error {
+	if c.DKIMDomain == "" && c.DKIMSelector == "" && c.DKIMPrivateKey == "" {
+		return nil
+	}
+	var errs []error
+	for _, k := range []struct{ name, v string }{{"dkim_domain", c.DKIMDomain}, {"dkim_selector", c.DKIMSelector}, {"dkim_private_key", c.DKIMPrivateKey}} {
+		if k.v == "" {
+			errs = append(errs, fmt.Errorf("%s: required when any of dkim_domain, dkim_selector, dkim_private_key is set", k.name))
+		}
+	}
+	if c.DKIMDomain != "" {
+		if err := dkim.CheckDomain(c.DKIMDomain); err != nil {
+			errs = append(errs, fmt.Errorf("dkim_domain: %w", err))
+		} else if at := strings.LastIndexByte(c.SMTPFrom, '@'); at >= 0 {
+			from := strings.ToLower(strings.TrimRight(c.SMTPFrom[at+1:], "> "))
+			d := strings.ToLower(c.DKIMDomain)
+			if from != d && !strings.HasSuffix(from, "."+d) {
+				errs = append(errs, fmt.Errorf("dkim_domain: %q does not cover smtp_from %q; DMARC needs the sender's domain to be it or a subdomain", c.DKIMDomain, c.SMTPFrom))
+			}
+		}
+	}
+	if c.DKIMSelector != "" {
+		if err := dkim.CheckSelector(c.DKIMSelector); err != nil {
+			errs = append(errs, fmt.Errorf("dkim_selector: %w", err))
+		}
+	}
+	if c.DKIMPrivateKey != "" {
+		if _, err := dkim.ParsePrivateKey([]byte(c.DKIMPrivateKey)); err != nil {
+			errs = append(errs, fmt.Errorf("dkim_private_key: %w (set dkim_private_key_file to a PEM file from: openssl genpkey -algorithm ed25519)", err))
+		}
+	}
+	return errs
 }
 
 // SQLitePath is the database file used when no DatabaseURL is set.

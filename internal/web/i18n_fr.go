@@ -399,4 +399,9 @@ var french = map[string]string{
 	"pending moderation":            "en attente de modération",
 	"hidden":                        "masquée",
 	"open":                          "ouverte",
+	"On the social accounts":        "Sur les réseaux sociaux",
+	"see the post":                  "voir la publication",
+	"taken down":                    "retirée",
+	"Take down":                     "Retirer",
+	"The post was taken down; the next update replies to the one before.": "La publication est retirée ; la prochaine mise à jour répondra à la précédente.",
 }

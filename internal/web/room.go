@@ -30,6 +30,8 @@ type roomView struct {
 	Events    []eventView
 	LastEvent int64
 	NextSteps []nextStep
+	// Posts are the incident's social posts, newest first.
+	Posts []postView
 }
 
 // roleView is a plan role, its holder and its tasks.
@@ -142,6 +144,7 @@ func (c *Console) roomView(ctx context.Context, pg *page, v *visitor, id int64) 
 		view.Events = append(view.Events, pg.eventView(events[i]))
 	}
 	view.NextSteps = nextSteps(view, v, tasks)
+	view.Posts = c.posts(ctx, pg, v, id)
 	return view, nil
 }
 

@@ -54,6 +54,8 @@ type Deps struct {
 	// Detection is the running Watcher behind /admin/detection (nil: the
 	// page says detection is off and how to turn it on).
 	Detection Detection
+	// Posts are the incidents' social posts (nil: not shown).
+	Posts Posts
 }
 
 // Console serves the admin console under /admin/.
@@ -143,6 +145,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/approve", c.post(c.handleDecide("approve")))
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/reject", c.post(c.handleDecide("reject")))
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/publish", c.post(c.handlePublish))
+	mux.Handle("POST /admin/incidents/{id}/posts/{post}/delete", c.post(c.handleTakeDown))
 	mux.Handle("POST /admin/qa/sessions", c.post(c.qaAction(c.handleQAOpen)))
 	mux.Handle("POST /admin/qa/sessions/{id}/close", c.post(c.qaAction(c.handleQAClose)))
 	mux.Handle("POST /admin/qa/questions/{id}/publish", c.post(c.qaAction(c.handleQAPublish)))

@@ -9,7 +9,6 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
-	"strings"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/deliver"
@@ -164,20 +163,21 @@ func (b *Bulk) Send(ctx context.Context, items []deliver.Item) []deliver.Result 
 			out = append(out, res)
 			continue
 		}
-		headers := map[string]string{"Message-ID": "<" + it.Key + "@vigie>"}
-		if it.UnsubscribeURL != "" {
-			headers["List-Unsubscribe"] = "<" + it.UnsubscribeURL + ">"
-			headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-		}
+		// The Message-ID derives from the delivery key, so a retry of the
+		// same delivery carries the same id and mail clients can fold them.
+		headers := map[string]string{"Message-ID": "<" + it.Key + "@" + domainOf(from.Address) + ">"}
 		for k, v := range it.Headers {
 			headers[k] = v
 		}
-		body := it.Text
-		if it.UnsubscribeURL != "" {
-			body += "\n\n--\n" + unsubscribeLine(it.Lang) + " " + it.UnsubscribeURL + "\n"
+		msg, merr := b.s.message(from, to, Mail{To: it.Address, Subject: it.Subject, Body: it.Text, Headers: headers, UnsubscribeURL: it.UnsubscribeURL, Lang: it.Lang})
+		if merr != nil {
+			// Retrying would build the same message: the subject is bad.
+			res.Err, res.Permanent = merr, true
+			out = append(out, res)
+			continue
 		}
 		_ = p.conn.SetDeadline(time.Now().Add(b.s.timeout))
-		res.Err = b.one(p.c, from.Address, to, Mail{To: it.Address, Subject: it.Subject, Body: body, Headers: headers}, from)
+		res.Err = b.one(p.c, from.Address, to.Address, msg)
 		if res.Err != nil {
 			var tp *textproto.Error
 			if errors.As(res.Err, &tp) && tp.Code >= 500 {
@@ -197,42 +197,35 @@ func (b *Bulk) Send(ctx context.Context, items []deliver.Item) []deliver.Result 
 	return out
 }
 
-func (b *Bulk) one(c *smtp.Client, fromAddr string, to *mail.Address, m Mail, from *mail.Address) error {
+func (b *Bulk) one(c *smtp.Client, from, to string, msg []byte) error {
 	if ok, _ := c.Extension("PIPELINING"); ok {
-		return b.pipelined(c, fromAddr, to, m, from)
+		return b.pipelined(c, from, to, msg)
 	}
-	if err := c.Mail(fromAddr); err != nil {
+	if err := c.Mail(from); err != nil {
 		return err
 	}
-	if err := c.Rcpt(to.Address); err != nil {
+	if err := c.Rcpt(to); err != nil {
 		return err
 	}
 	w, err := c.Data()
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(b.s.format(from, to, m)); err != nil {
+	if _, err := w.Write(msg); err != nil {
 		return err
 	}
 	return w.Close()
 }
 
-func unsubscribeLine(lang string) string {
-	if strings.HasPrefix(lang, "fr") {
-		return "Ne plus recevoir ces alertes :"
-	}
-	return "Stop these alerts:"
-}
-
 // pipelined sends one message with RFC 2920 command pipelining: MAIL, RCPT
 // and DATA go out together and their replies are read afterwards, so a
 // message costs two round trips instead of four.
-func (b *Bulk) pipelined(c *smtp.Client, fromAddr string, to *mail.Address, m Mail, from *mail.Address) error {
+func (b *Bulk) pipelined(c *smtp.Client, from, to string, msg []byte) error {
 	t := c.Text
 	// The three commands go out in one write.
 	id := t.Next()
 	t.StartRequest(id)
-	fmt.Fprintf(t.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", fromAddr, to.Address)
+	fmt.Fprintf(t.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", from, to)
 	err := t.W.Flush()
 	t.EndRequest(id)
 	if err != nil {
@@ -252,7 +245,7 @@ func (b *Bulk) pipelined(c *smtp.Client, fromAddr string, to *mail.Address, m Ma
 		return first
 	}
 	w := t.DotWriter()
-	if _, err := w.Write(b.s.format(from, to, m)); err != nil {
+	if _, err := w.Write(msg); err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {

@@ -1,29 +1,40 @@
-// Package email sends plain-text e-mail through an SMTP relay: implicit TLS
-// (smtps://) or STARTTLS when the server offers it, AUTH PLAIN when the URL
-// has credentials, and a deadline on every exchange.
+// Package email sends e-mail through an SMTP relay: implicit TLS (smtps://)
+// or STARTTLS when the server offers it, AUTH PLAIN when the URL has
+// credentials, and a deadline on every exchange. Every message carries a
+// text part and an HTML part generated from it, and is DKIM-signed when
+// the Sender has a key.
 package email
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/vigie-hq/vigie/internal/channel/email/dkim"
 )
 
 // Mail is one message.
 type Mail struct {
 	To      string
 	Subject string
-	Body    string
-	// Headers are extra headers such as List-Unsubscribe.
+	// Body is plain text; the HTML part is generated from it.
+	Body string
+	// Headers are extra headers. A Message-ID here replaces the generated one.
 	Headers map[string]string
+	// UnsubscribeURL, when set, adds RFC 8058 one-click unsubscribe headers
+	// (unless Headers has them) and an unsubscribe footer to both parts.
+	UnsubscribeURL string
+	// Lang is the message's language (BCP 47, e.g. "fr"): the HTML lang
+	// attribute and the footer's wording.
+	Lang string
 }
 
 // Sender sends mail through one relay.
@@ -37,6 +48,7 @@ type Sender struct {
 	// TLSConfig overrides the TLS settings (tests use it to trust a local CA).
 	TLSConfig *tls.Config
 	now       func() time.Time
+	signer    *dkim.Signer
 }
 
 // New parses a relay URL (smtp://user:pass@host:port or smtps://…) and a
@@ -67,6 +79,24 @@ func New(rawURL, from string) (*Sender, error) {
 	return s, nil
 }
 
+// WithDKIM makes s sign every message it sends, single or bulk, with key
+// (RSA of at least 2048 bits, or Ed25519) as d=domain, s=selector. The
+// sender address must be in domain or one of its subdomains, or DMARC
+// would not count the signature. Call it before the first Send.
+func (s *Sender) WithDKIM(domain, selector string, key crypto.Signer) error {
+	signer, err := dkim.NewSigner(domain, selector, key)
+	if err != nil {
+		return fmt.Errorf("email: %w", err)
+	}
+	from, _ := mail.ParseAddress(s.from)
+	fd := strings.ToLower(domainOf(from.Address))
+	if fd != signer.Domain() && !strings.HasSuffix(fd, "."+signer.Domain()) {
+		return fmt.Errorf("email: DKIM domain %q does not cover the sender %q: DMARC needs the From domain to be it or a subdomain", domain, from.Address)
+	}
+	s.signer = signer
+	return nil
+}
+
 // Send delivers m, bounded by ctx and the sender's timeout.
 func (s *Sender) Send(ctx context.Context, m Mail) error {
 	to, err := mail.ParseAddress(m.To)
@@ -75,6 +105,11 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return errors.New("email: subject contains a line break")
+	}
+	from, _ := mail.ParseAddress(s.from)
+	msg, err := s.message(from, to, m)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -117,7 +152,6 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 			return fmt.Errorf("email: AUTH: %w", err)
 		}
 	}
-	from, _ := mail.ParseAddress(s.from)
 	if err := c.Mail(from.Address); err != nil {
 		return fmt.Errorf("email: MAIL FROM: %w", err)
 	}
@@ -128,32 +162,11 @@ func (s *Sender) Send(ctx context.Context, m Mail) error {
 	if err != nil {
 		return fmt.Errorf("email: DATA: %w", err)
 	}
-	if _, err := w.Write(s.format(from, to, m)); err != nil {
+	if _, err := w.Write(msg); err != nil {
 		return fmt.Errorf("email: write message: %w", err)
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("email: end of data: %w", err)
 	}
 	return c.Quit()
-}
-
-func (s *Sender) format(from, to *mail.Address, m Mail) []byte {
-	var b strings.Builder
-	b.WriteString("From: " + from.String() + "\r\n")
-	b.WriteString("To: " + to.String() + "\r\n")
-	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", m.Subject) + "\r\n")
-	b.WriteString("Date: " + s.now().Format(time.RFC1123Z) + "\r\n")
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
-	for k, v := range m.Headers {
-		if !strings.ContainsAny(k+v, "\r\n") {
-			b.WriteString(k + ": " + v + "\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
-	b.WriteString(body)
-	if !strings.HasSuffix(body, "\r\n") {
-		b.WriteString("\r\n")
-	}
-	return []byte(b.String())
 }

@@ -101,7 +101,7 @@ func TestBulkSendsOverReusedConnections(t *testing.T) {
 		t.Fatalf("%d messages at the server", len(msgs))
 	}
 	first := msgs[0].Data
-	for _, want := range []string{"List-Unsubscribe: <https://status.example/unsubscribe?id=1&sig=x>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "Message-ID: <k1@vigie>", "Ne plus recevoir ces alertes"} {
+	for _, want := range []string{"List-Unsubscribe: <https://status.example/unsubscribe?id=1&sig=x>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "Message-ID: <k1@cafe-express.fr>", "Ne plus recevoir ces alertes"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first message lacks %q:\n%s", want, first)
 		}
