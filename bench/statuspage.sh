@@ -73,6 +73,8 @@ for path in /api/v2/summary.json /fr/; do
   done
 done
 echo
-echo "bytes of a first visit (gzip): page $(curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$vport/fr/" | wc -c) + live.js $(curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$vport/assets/live.js" | wc -c)"
-echo "bytes of a first visit (br):   page $(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$vport/fr/" | wc -c) + live.js $(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$vport/assets/live.js" | wc -c)"
+for enc in gzip br; do
+  sz() { curl -s -H "Accept-Encoding: $enc" "http://127.0.0.1:$vport$1" | wc -c; }
+  echo "bytes of a first visit ($enc): page $(sz /fr/) + style.css $(sz /assets/style.css) + live.js $(sz /assets/live.js); FAQ page $(sz /fr/faq/)"
+done
 echo "vigie RSS after the run: $(awk '/VmRSS/{print $2, $3}' /proc/${pids[0]}/status)"

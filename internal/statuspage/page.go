@@ -28,7 +28,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Être prévenu", "updated": "Mis à jour à", "stale": "Informations peut-être anciennes : dernière mise à jour à",
 		"postmortem": "Analyse publiée", "started": "Début", "resolved": "Résolu", "none": "Aucun incident ces 90 derniers jours.",
 		"language": "English", "sub-email": "Votre e-mail", "sub-phone": "Ou votre numéro de mobile (alertes par SMS)", "sub-by-email": "Par e-mail", "sub-by-sms": "Par SMS", "sub-telegram": "Suivez aussi notre chaîne Telegram", "sub-push": "Recevoir les alertes dans ce navigateur", "sub-push-on": "Alertes activées dans ce navigateur.", "sub-consent": "J'accepte de recevoir les alertes de ce service par le moyen choisi. Un message de confirmation est envoyé d'abord ; désabonnement en un clic dans chaque message.", "sub-by-webhook": "Par webhook (pour vos outils)", "sub-webhook": "Ou l'URL de votre webhook (https://…)", "sub-button": "M'abonner", "sub-comps": "Services qui vous intéressent (aucun coché = tous)", "sub-done": "Presque fini : ouvrez le message de confirmation que nous venons d'envoyer.", "feeds": "Flux RSS", "api": "API JSON", "filter": "Filtrer les questions", "live": "Mises à jour en direct",
-		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "maint": "Maintenance", "maint-past": "Maintenances passées", "maint-from": "du", "maint-until": "au", "maint-comps": "Services concernés", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
+		"nojs": "Cette page se rafraîchit toute seule chaque minute.", "faq-count": "réponses à vos questions :", "faq-open": "lire les questions fréquentes", "faq-back": "Retour à l'état du service", "maint": "Maintenance", "maint-past": "Maintenances passées", "maint-from": "du", "maint-until": "au", "maint-comps": "Services concernés", "today": "aujourd'hui", "ago": "il y a 90 jours", "baddays": "jours perturbés",
 	},
 	"en": {
 		"title": "Service status", "services": "Service status", "dependencies": "Platforms we depend on",
@@ -39,7 +39,7 @@ var words = map[string]map[string]string{
 		"subscribe": "Get notified", "updated": "Updated at", "stale": "Information may be out of date: last updated at",
 		"postmortem": "Postmortem published", "started": "Started", "resolved": "Resolved", "none": "No incident in the last 90 days.",
 		"language": "Français", "sub-email": "Your e-mail", "sub-phone": "Or your mobile number (text alerts)", "sub-by-email": "By e-mail", "sub-by-sms": "By text message", "sub-telegram": "Also follow our Telegram channel", "sub-push": "Get alerts in this browser", "sub-push-on": "Alerts are on in this browser.", "sub-consent": "I agree to receive this service's alerts by the means I chose. A confirmation message is sent first; one-click unsubscribe in every message.", "sub-by-webhook": "By webhook (for your tools)", "sub-webhook": "Or your webhook URL (https://…)", "sub-button": "Subscribe", "sub-comps": "Services you care about (none ticked = all)", "sub-done": "Almost done: open the confirmation message we just sent.", "feeds": "RSS feed", "api": "JSON API", "filter": "Filter questions", "live": "Live updates",
-		"nojs": "This page refreshes itself every minute.", "maint": "Maintenance", "maint-past": "Past maintenance", "maint-from": "from", "maint-until": "to", "maint-comps": "Affected services", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
+		"nojs": "This page refreshes itself every minute.", "faq-count": "answers to your questions:", "faq-open": "read the frequently asked questions", "faq-back": "Back to the service status", "maint": "Maintenance", "maint-past": "Past maintenance", "maint-from": "from", "maint-until": "to", "maint-comps": "Affected services", "today": "today", "ago": "90 days ago", "baddays": "disturbed days",
 	},
 }
 
@@ -59,12 +59,14 @@ type pageData struct {
 	Continuity  []pageContinuity
 	FAQ         []faqItem
 	Reports     []pageReport
-	CSS         template.CSS
-	Stale       bool
-	Subscribe   bool
-	Email       bool
-	SMS         bool
-	Webhook     bool
+	// CSSVersion is a digest of the stylesheet, so its URL changes with it
+	// and browsers and CDNs may keep it for a long time.
+	CSSVersion string
+	Stale      bool
+	Subscribe  bool
+	Email      bool
+	SMS        bool
+	Webhook    bool
 	// Choice says the form offers more than one channel.
 	Choice  bool
 	PushKey string
@@ -195,8 +197,8 @@ type features struct {
 	PushKey string
 }
 
-func (m *model) renderPage(lang string, faq []faqItem, css string, stale bool, f features) ([]byte, error) {
-	d, err := m.pageData(lang, faq, css, stale)
+func (m *model) renderPage(lang string, faq []faqItem, cssVersion string, stale bool, f features) ([]byte, error) {
+	d, err := m.pageData(lang, faq, cssVersion, stale)
 	d.Subscribe, d.Email, d.SMS, d.Webhook, d.PushKey = f.Subscribe, f.Email, f.SMS, f.Webhook, f.PushKey
 	n := 0
 	for _, on := range []bool{f.Email, f.SMS, f.Webhook} {
@@ -215,14 +217,14 @@ func (m *model) renderPage(lang string, faq []faqItem, css string, stale bool, f
 	return b.Bytes(), nil
 }
 
-func (m *model) pageData(lang string, faq []faqItem, css string, stale bool) (pageData, error) {
+func (m *model) pageData(lang string, faq []faqItem, cssVersion string, stale bool) (pageData, error) {
 	p := m.Plan
 	def := p.Organisation.DefaultLanguage
 	w := words[lang]
 	if w == nil {
 		w = words["en"]
 	}
-	d := pageData{Lang: lang, W: w, Org: p.Organisation, Worst: string(m.Worst), Banner: m.banner(lang), Built: m.clock(m.Built), FAQ: faq, CSS: template.CSS(css), Stale: stale}
+	d := pageData{Lang: lang, W: w, Org: p.Organisation, Worst: string(m.Worst), Banner: m.banner(lang), Built: m.clock(m.Built), FAQ: faq, CSSVersion: cssVersion, Stale: stale}
 	for _, l := range p.Organisation.Languages {
 		if l != lang && d.Other == "" {
 			d.Other = l
@@ -276,6 +278,20 @@ func (m *model) pageData(lang string, faq []faqItem, css string, stale bool) (pa
 		d.Continuity = append(d.Continuity, pageContinuity{Label: c.Label.Get(lang, def), Value: c.Value, Href: continuityHref(c.Kind, c.Value), Instructions: c.Instructions.Get(lang, def)})
 	}
 	return d, nil
+}
+
+// renderFAQ renders the FAQ page in lang: its own page, so that the status
+// page itself stays small enough to leave in one write (see decisions).
+func (m *model) renderFAQ(lang string, faq []faqItem, cssVersion string) ([]byte, error) {
+	d, err := m.pageData(lang, faq, cssVersion, false)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.ExecuteTemplate(&b, "faq.html", d); err != nil {
+		return nil, fmt.Errorf("statuspage: render FAQ %s: %w", lang, err)
+	}
+	return b.Bytes(), nil
 }
 
 // renderLive renders only the live region, sent to open pages over SSE.

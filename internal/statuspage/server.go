@@ -2,6 +2,8 @@ package statuspage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -180,6 +182,8 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	langs := append([]string{p.Organisation.DefaultLanguage}, without(p.Organisation.Languages, p.Organisation.DefaultLanguage)...)
 	snap := &Snapshot{Version: s.version.Add(1), Built: m.Built, Stale: stale, entries: map[string]*entry{}, live: map[string][]byte{}, frames: map[string][]byte{}, langs: langs}
 	css, _ := files.ReadFile("assets/style.css")
+	cssSum := sha256.Sum256(css)
+	cssVersion := hex.EncodeToString(cssSum[:6])
 	add := func(path string, body []byte, ctype, cache string) error {
 		e, err := newEntry(body, ctype, cache)
 		if err != nil {
@@ -190,7 +194,7 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 	}
 	for _, lang := range langs {
 		faq := faqFor(p, lang)
-		page, err := m.renderPage(lang, faq, string(css), stale, features{
+		page, err := m.renderPage(lang, faq, cssVersion, stale, features{
 			Subscribe: s.o.Subscribers != nil && (s.o.Mailer != nil || s.o.Texter != nil || s.o.Hooks != nil),
 			Email:     s.o.Mailer != nil,
 			SMS:       s.o.Texter != nil,
@@ -202,6 +206,15 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 		}
 		if err := add("/"+lang+"/", page, "text/html; charset=utf-8", cacheDynamic); err != nil {
 			return nil, err
+		}
+		if len(faq) > 0 {
+			faqPage, err := m.renderFAQ(lang, faq, cssVersion)
+			if err != nil {
+				return nil, err
+			}
+			if err := add("/"+lang+"/faq/", faqPage, "text/html; charset=utf-8", cacheDynamic); err != nil {
+				return nil, err
+			}
 		}
 		live, err := m.renderLive(lang, faq, stale)
 		if err != nil {
@@ -248,6 +261,9 @@ func (s *Server) render(m *model, stale bool) (*Snapshot, error) {
 		if err := add(path, js, "text/javascript; charset=utf-8", cacheAsset); err != nil {
 			return nil, err
 		}
+	}
+	if err := add("/assets/style.css", css, "text/css; charset=utf-8", cacheAsset); err != nil {
+		return nil, err
 	}
 	return snap, nil
 }
@@ -347,6 +363,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleRoot)
 	for _, lang := range s.o.Plan().Organisation.Languages {
 		mux.HandleFunc("GET /"+lang+"/{$}", s.handleStatic)
+		mux.HandleFunc("GET /"+lang+"/faq/{$}", s.handleStatic)
 	}
 	mux.HandleFunc("GET /api/v2/", s.handleStatic)
 	mux.HandleFunc("GET /history.rss", s.handleStatic)
@@ -374,7 +391,7 @@ func (s *Server) unavailable(w http.ResponseWriter) {
 
 func securityHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *")
 	h.Set("Referrer-Policy", "no-referrer")
 }
 

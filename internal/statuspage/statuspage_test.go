@@ -148,6 +148,17 @@ func TestGoldenPagesAndJSON(t *testing.T) {
 	}
 	_, calm := get(t, f.url+"/api/v2/summary.json")
 	golden(t, "summary-calm.json", calm)
+	for _, lang := range []string{"fr", "en"} {
+		resp, body := get(t, f.url+"/"+lang+"/faq/")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `id="faq-filter"`) || strings.Count(string(body), "<details id=\"faq-") < 10 {
+			t.Fatalf("FAQ page %s: %d", lang, resp.StatusCode)
+		}
+		golden(t, "faq-"+lang+".html", body)
+		_, page := get(t, f.url+"/"+lang+"/")
+		if !strings.Contains(string(page), `href="/`+lang+`/faq/"`) {
+			t.Fatalf("the %s status page does not link its FAQ page", lang)
+		}
+	}
 	f.outage(t)
 	for _, lang := range []string{"fr", "en"} {
 		_, body := get(t, f.url+"/"+lang+"/")
