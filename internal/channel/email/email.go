@@ -45,6 +45,8 @@ type Sender struct {
 	auth     smtp.Auth
 	from     string
 	timeout  time.Duration
+	// parts caches what a message's recipients share (see parts.go).
+	parts partsCache
 	// TLSConfig overrides the TLS settings (tests use it to trust a local CA).
 	TLSConfig *tls.Config
 	now       func() time.Time

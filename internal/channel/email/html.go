@@ -42,7 +42,9 @@ func renderHTML(b *bytes.Buffer, text, subject, lang, unsubscribeURL string) {
 		lines = lines[n:]
 	}
 	if unsubscribeURL != "" {
-		b.WriteString("<p style=\"" + footerStyle + "\"><a href=\"" + html.EscapeString(unsubscribeURL) + "\" style=\"" + linkStyle + "\">")
+		// The link's href sits on a line of its own: it is the only part
+		// of the document that changes per recipient (see parts.go).
+		b.WriteString("<p style=\"" + footerStyle + "\"><a\nhref=\"" + html.EscapeString(unsubscribeURL) + "\"\nstyle=\"" + linkStyle + "\">")
 		b.WriteString(html.EscapeString(strings.TrimRight(unsubscribeLine(lang), " :")))
 		b.WriteString("</a></p>\n")
 	}

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net/mail"
 	"slices"
 	"strings"
@@ -28,19 +26,21 @@ func (s *Sender) message(from, to *mail.Address, m Mail) ([]byte, error) {
 		return nil, errors.New("email: subject contains a line break")
 	}
 	now := s.now()
-	text := normalizeText(m.Body)
+	sevenBit := s.signer != nil
+	key := m.Lang + "\x00" + m.Subject + "\x00" + m.Body
 	if m.UnsubscribeURL != "" {
-		text += "\n\n--\n" + unsubscribeLine(m.Lang) + " " + m.UnsubscribeURL + "\n"
+		key += "\x00u"
 	}
-	var html bytes.Buffer
-	html.Grow(2*len(m.Body) + 1024)
-	renderHTML(&html, m.Body, m.Subject, m.Lang, m.UnsubscribeURL)
+	if sevenBit {
+		key += "\x00s"
+	}
+	shared := s.parts.get(key, func() *sharedParts { return buildParts(m, sevenBit) })
 
 	var b bytes.Buffer
-	b.Grow(len(text) + html.Len() + 1024)
+	b.Grow(len(shared.text.head) + len(shared.text.tail) + len(shared.html.head) + len(shared.html.tail) + 1024)
 	b.WriteString("From: " + from.String() + "\r\n")
 	b.WriteString("To: " + to.String() + "\r\n")
-	writeFolded(&b, "Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	b.WriteString(shared.subject)
 	b.WriteString("Date: " + now.Format(time.RFC1123Z) + "\r\n")
 	msgID := header(m.Headers, "Message-ID")
 	if msgID == "" {
@@ -77,9 +77,8 @@ func (s *Sender) message(from, to *mail.Address, m Mail) ([]byte, error) {
 	// signing, for any non-ASCII body, because a relay that downgrades
 	// 8bit to 7bit for a next hop without 8BITMIME would break the
 	// signature (RFC 6376 §5.3).
-	sevenBit := s.signer != nil
-	writePart(&b, boundary, "text/plain", []byte(text), sevenBit)
-	writePart(&b, boundary, "text/html", html.Bytes(), sevenBit)
+	writePart(&b, boundary, "text/plain", shared.text, sevenBit, m.UnsubscribeURL)
+	writePart(&b, boundary, "text/html", shared.html, sevenBit, m.UnsubscribeURL)
 	b.WriteString("--" + boundary + "--\r\n")
 
 	if s.signer == nil {
@@ -92,52 +91,41 @@ func (s *Sender) message(from, to *mail.Address, m Mail) ([]byte, error) {
 	return append(sig, b.Bytes()...), nil
 }
 
-// writePart writes one body part with the lightest transfer encoding that
-// keeps content intact.
-func writePart(b *bytes.Buffer, boundary, ctype string, content []byte, sevenBit bool) {
+// writePart writes one body part with its transfer encoding.
+func writePart(b *bytes.Buffer, boundary, ctype string, pt part, sevenBit bool, url string) {
 	b.WriteString("--" + boundary + "\r\nContent-Type: " + ctype + "; charset=utf-8\r\n")
-	if needsQP(content, sevenBit) {
+	switch {
+	case pt.qp:
 		b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
-		w := quotedprintable.NewWriter(b)
-		_, _ = w.Write(content)
-		_ = w.Close()
-	} else {
-		if sevenBit {
-			b.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
-		} else {
-			b.WriteString("Content-Transfer-Encoding: 8bit\r\n\r\n")
-		}
-		// content uses LF line ends (see normalizeText).
-		for len(content) > 0 {
-			line, rest, _ := bytes.Cut(content, []byte("\n"))
-			b.Write(line)
-			b.WriteString("\r\n")
-			content = rest
-		}
+	case sevenBit:
+		b.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
+	default:
+		b.WriteString("Content-Transfer-Encoding: 8bit\r\n\r\n")
 	}
-	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
-		b.WriteString("\r\n")
-	}
+	pt.write(b, url)
 }
 
 // needsQP reports whether content (LF line ends) cannot go as 8bit, or as
-// 7bit when sevenBit is set.
+// 7bit when sevenBit is set: a byte outside the allowed set or a line over
+// 998 octets.
 func needsQP(content []byte, sevenBit bool) bool {
-	line := 0
-	for _, c := range content {
-		switch {
-		case c == '\n':
-			line = 0
-			continue
-		case c < ' ' && c != '\t', c == 0x7f, sevenBit && c >= 0x80:
+	table := &unsafe8bit
+	if sevenBit {
+		table = &unsafe7bit
+	}
+	start := 0
+	for i, c := range content {
+		if table[c] {
 			return true
 		}
-		line++
-		if line > maxLine {
-			return true
+		if c == '\n' {
+			if i-start > maxLine {
+				return true
+			}
+			start = i + 1
 		}
 	}
-	return false
+	return len(content)-start > maxLine
 }
 
 // normalizeText turns CRLF and lone CR into LF.
