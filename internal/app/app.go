@@ -279,6 +279,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		DefaultLang:    a.defaultLanguage(),
 		UnsubscribeURL: a.status.UnsubscribeURL,
 		Escalations:    a.escalations,
+		RatePerSecond:  socialRates,
+		Burst:          socialBursts,
 		Now:            now,
 		Logger:         logger,
 		OnGone: func(ctx context.Context, channel, address string) {

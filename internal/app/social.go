@@ -26,6 +26,18 @@ import (
 	"github.com/vigie-hq/vigie/internal/vault"
 )
 
+// socialRates and socialBursts keep each account within its platform's
+// publishing limits through the delivery queue (posts wait, never drop):
+// X 300 posts per 3 hours, Mastodon 300 requests per 5 minutes (a post
+// with a picture takes three), Bluesky 5,000 points an hour (3 per post),
+// Instagram 100 API posts per 24 hours, Facebook and LinkedIn pages a
+// conservative post a minute.
+var (
+	socialRates = map[string]float64{"x": 300.0 / (3 * 3600), "mastodon": 100.0 / 300, "bluesky": 1666.0 / 3600,
+		"instagram": 100.0 / (24 * 3600), "facebook": 1.0 / 60, "linkedin": 1.0 / 60}
+	socialBursts = map[string]float64{"x": 30, "mastodon": 30, "bluesky": 50, "instagram": 10, "facebook": 10, "linkedin": 10}
+)
+
 // composer is a social account that fits a text to its platform.
 type composer interface {
 	Compose(text string) (compose.Post, error)

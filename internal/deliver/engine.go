@@ -47,8 +47,11 @@ type Options struct {
 	Escalations func() []Escalation
 	// RatePerSecond limits each provider (by provider name); absent = unlimited.
 	RatePerSecond map[string]float64
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Burst is how many sends a provider may take at once before its rate
+	// applies (default: one second's worth).
+	Burst  map[string]float64
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Engine expands published messages and sends their deliveries.
@@ -97,7 +100,7 @@ func New(db *store.DB, senders []Sender, o Options) *Engine {
 	for _, s := range senders {
 		e.senders[s.Channel()] = append(e.senders[s.Channel()], s)
 		if r := o.RatePerSecond[s.Provider()]; r > 0 {
-			e.limiters[s.Provider()] = newBucket(r, o.Now)
+			e.limiters[s.Provider()] = newBucket(r, o.Burst[s.Provider()], o.Now)
 		}
 	}
 	return e

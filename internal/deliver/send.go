@@ -427,24 +427,27 @@ func (b *breaker) record(now time.Time, failed bool) {
 
 // bucket is a token bucket of rate tokens per second (burst = one second).
 type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
+	mu          sync.Mutex
+	rate, burst float64
+	tokens      float64
+	last        time.Time
+	now         func() time.Time
 }
 
-func newBucket(rate float64, now func() time.Time) *bucket {
-	return &bucket{rate: rate, tokens: rate, last: now(), now: now}
+// newBucket allows rate sends per second on average and burst at once
+// (at least one second's worth).
+func newBucket(rate, burst float64, now func() time.Time) *bucket {
+	burst = max(burst, rate)
+	return &bucket{rate: rate, burst: burst, tokens: burst, last: now(), now: now}
 }
 
 func (b *bucket) wait(ctx context.Context, n int) error {
 	for {
 		b.mu.Lock()
 		now := b.now()
-		b.tokens = min(b.rate, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 		b.last = now
-		if b.tokens >= float64(n) || b.tokens >= b.rate {
+		if b.tokens >= float64(n) || b.tokens >= b.burst {
 			b.tokens -= float64(n)
 			b.mu.Unlock()
 			return nil
