@@ -166,17 +166,30 @@ func main() {
 	}
 	if *smtpAddr != "" {
 		// Completion comes from the ledger: smtp-sink only counts.
+		// Counting the ledger is a scan of the message's deliveries: it is
+		// done until the first 1,000 are out; completion then comes from
+		// the queue (every outbox entry expanded, every job done), which
+		// stays cheap however large the audience.
 		go func() {
 			for ctx.Err() == nil {
-				reach, err := engine.Reach(ctx, msgID)
-				if err == nil {
-					sent := reach["email"]["sent"]
-					mu.Lock()
-					if firstK.IsZero() && sent >= min(1000, *n) {
+				mu.Lock()
+				counting := firstK.IsZero()
+				mu.Unlock()
+				if counting {
+					if reach, err := engine.Reach(ctx, msgID); err == nil && reach["email"]["sent"] >= min(1000, *n) {
+						mu.Lock()
 						firstK = time.Now()
+						mu.Unlock()
 					}
-					mu.Unlock()
-					if sent+reach["email"]["failed"]+reach["email"]["dead"] >= *n {
+					time.Sleep(20 * time.Millisecond)
+					continue
+				}
+				var pending int
+				err := db.SQL().QueryRowContext(ctx, db.Rebind(`SELECT (SELECT COUNT(*) FROM outbox WHERE message_id = ? AND state IN ('pending', 'expanding', 'escalating'))
+					+ (SELECT COUNT(*) FROM delivery_jobs WHERE state <> 'done')`), msgID).Scan(&pending)
+				if err == nil && pending == 0 {
+					reach, err := engine.Reach(ctx, msgID)
+					if err == nil && reach["email"]["sent"]+reach["email"]["failed"]+reach["email"]["dead"] >= *n {
 						close(done)
 						return
 					}
