@@ -280,6 +280,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		UnsubscribeURL: a.status.UnsubscribeURL,
 		Escalations:    a.escalations,
 		RatePerSecond:  socialRates,
+		ReachTTL:       2 * time.Second,
 		Burst:          socialBursts,
 		Now:            now,
 		Logger:         logger,

@@ -49,9 +49,11 @@ type Options struct {
 	RatePerSecond map[string]float64
 	// Burst is how many sends a provider may take at once before its rate
 	// applies (default: one second's worth).
-	Burst  map[string]float64
-	Now    func() time.Time
-	Logger *slog.Logger
+	Burst map[string]float64
+	// ReachTTL shares each Reach answer for that long (0: always count).
+	ReachTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Engine expands published messages and sends their deliveries.
@@ -62,6 +64,9 @@ type Engine struct {
 	id       string
 	breakers sync.Map // provider → *breaker
 	limiters map[string]*bucket
+
+	reachMu    sync.Mutex
+	reachCache map[int64]*reachEntry
 }
 
 // New returns an Engine sending through senders (the first sender of a

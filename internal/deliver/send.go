@@ -351,8 +351,51 @@ func (e *Engine) Retry(ctx context.Context, messageID int64) (int, error) {
 	return int(n), err
 }
 
-// Reach counts deliveries of a message per channel and state.
+// Reach counts deliveries of a message per channel and state. Counting is
+// a scan of the message's deliveries, so with Options.ReachTTL the answer
+// is shared for that long: a crisis room open in many tabs during a
+// million-recipient fan-out costs one scan per message per TTL, not one
+// per view.
 func (e *Engine) Reach(ctx context.Context, messageID int64) (map[string]map[string]int, error) {
+	if e.o.ReachTTL <= 0 {
+		return e.reach(ctx, messageID)
+	}
+	e.reachMu.Lock()
+	c, ok := e.reachCache[messageID]
+	if !ok || e.o.Now().Sub(c.at) >= e.o.ReachTTL {
+		if e.reachCache == nil || len(e.reachCache) > 256 {
+			e.reachCache = map[int64]*reachEntry{}
+		}
+		c = &reachEntry{at: e.o.Now(), done: make(chan struct{})}
+		e.reachCache[messageID] = c
+		e.reachMu.Unlock()
+		c.value, c.err = e.reach(ctx, messageID)
+		close(c.done)
+		if c.err != nil {
+			e.reachMu.Lock()
+			delete(e.reachCache, messageID)
+			e.reachMu.Unlock()
+		}
+		return c.value, c.err
+	}
+	e.reachMu.Unlock()
+	select {
+	case <-c.done:
+		return c.value, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// reachEntry is a shared Reach answer (done closes when it is known).
+type reachEntry struct {
+	at    time.Time
+	done  chan struct{}
+	value map[string]map[string]int
+	err   error
+}
+
+func (e *Engine) reach(ctx context.Context, messageID int64) (map[string]map[string]int, error) {
 	rows, err := e.db.SQL().QueryContext(ctx, e.q(`SELECT channel, state, COUNT(*) FROM deliveries WHERE message_id = ? GROUP BY channel, state`), messageID)
 	if err != nil {
 		return nil, fmt.Errorf("deliver: reach: %w", err)
