@@ -22,7 +22,7 @@ import (
 
 // Options tune the engine; zero values get the defaults in brackets.
 type Options struct {
-	// Workers send jobs concurrently [8].
+	// Workers send jobs concurrently [16]: providers are network-bound.
 	Workers int
 	// ExpandChunk is how many recipients one expansion transaction covers [5000].
 	ExpandChunk int
@@ -73,7 +73,7 @@ type Engine struct {
 // channel is its primary; the next ones are failovers).
 func New(db *store.DB, senders []Sender, o Options) *Engine {
 	if o.Workers <= 0 {
-		o.Workers = 8
+		o.Workers = 16
 	}
 	if o.ExpandChunk <= 0 {
 		o.ExpandChunk = 5000
