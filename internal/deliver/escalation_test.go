@@ -79,6 +79,19 @@ func TestChannelOrderEscalatesToSMS(t *testing.T) {
 				if got := addresses(sms); !sameSet(got, append(append([]string{}, tc.wantNow...), tc.wantLate...)) {
 					t.Fatalf("SMS after the delay: %v, want %v + %v", got, tc.wantNow, tc.wantLate)
 				}
+				// Anna (push, and SMS too when critical), Bruno (SMS) and the
+				// number without a contact: three people, however many
+				// channels reached each.
+				msgs, _ := w.svc.Messages(context.Background(), res.Incident.ID)
+				var id int64
+				for _, m := range msgs {
+					if m.TemplateID == "wa-ack-sms" {
+						id = m.ID
+					}
+				}
+				if reach, err := e.Reach(context.Background(), id); err != nil || reach[deliver.AllChannels]["people"] != 3 {
+					t.Fatalf("people reached: %v %v", reach, err)
+				}
 			})
 		})
 	}

@@ -415,8 +415,28 @@ func (e *Engine) reach(ctx context.Context, messageID int64) (map[string]map[str
 		}
 		out[ch][st] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Unique people reached: a contact reached on two channels counts once;
+	// an address without a contact is a person of its own; the
+	// organisation's own accounts (recipient 0) are not people.
+	var people int
+	err = e.db.SQL().QueryRowContext(ctx, e.q(`SELECT COUNT(DISTINCT CASE WHEN s.contact <> '' THEN s.contact ELSE 'id:' || s.id END)
+		FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+		WHERE d.message_id = ? AND d.subscriber_id <> 0 AND d.state IN ('sent', 'delivered')`), messageID).Scan(&people)
+	if err != nil {
+		return nil, fmt.Errorf("deliver: people reached: %w", err)
+	}
+	if people > 0 {
+		out[AllChannels] = map[string]int{"people": people}
+	}
+	return out, nil
 }
+
+// AllChannels is the key of Reach's counts over every channel: "people",
+// the unique people a message reached.
+const AllChannels = "all"
 
 func chunks[T any](s []T, n int) [][]T {
 	var out [][]T

@@ -317,10 +317,15 @@ func (c *Console) reachLine(ctx context.Context, id int64) string {
 	}
 	chans := make([]string, 0, len(counts))
 	for ch := range counts {
-		chans = append(chans, ch)
+		if ch != "all" {
+			chans = append(chans, ch)
+		}
 	}
 	sort.Strings(chans)
 	var parts []string
+	if n := counts["all"]["people"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d people", n))
+	}
 	for _, ch := range chans {
 		var states []string
 		for _, st := range []string{"delivered", "sent", "queued", "sending", "failed", "dead", "uncertain"} {
