@@ -80,8 +80,10 @@ func newFixture(t testing.TB) *fixture {
 	page.Routes(mux)
 	hs := httptest.NewServer(mux)
 	ctx, cancel := context.WithCancel(context.Background())
-	go page.Run(ctx)
-	t.Cleanup(func() { cancel(); hs.Close() })
+	stopped := make(chan struct{})
+	go func() { page.Run(ctx); close(stopped) }()
+	// Run may be rebuilding (and exporting) when the test ends: wait for it.
+	t.Cleanup(func() { cancel(); <-stopped; hs.Close() })
 	return &fixture{svc: svc, page: page, src: src, url: hs.URL, plan: p, maint: maint, cancel: cancel, marie: incident.Actor{Username: "marie", Person: "marie", Role: "commander"}}
 }
 
@@ -432,8 +434,8 @@ func TestAcceptsEncoding(t *testing.T) {
 }
 
 func TestExportOnEveryChange(t *testing.T) {
+	dir := t.TempDir() // removed after the fixture's server has stopped
 	f := newFixture(t)
-	dir := t.TempDir()
 	f.page.o.ExportDir = dir
 	if err := f.page.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
