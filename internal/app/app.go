@@ -232,8 +232,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	images := publish.NewImages(db, now)
 	a.status.SetCards(images)
 	threads := publish.NewThreads(db, now)
-	accounts := socialSenders(ctx, a.Plan(), getenv, socialDeps{vault: sealed, threads: threads, images: images, publicURL: cfg.PublicURL(),
-		incidents: a.incidents, logger: logger})
+	sdeps := socialDeps{vault: sealed, threads: threads, images: images, publicURL: cfg.PublicURL(), incidents: a.incidents, logger: logger}
+	accounts := socialSenders(ctx, a.Plan(), getenv, sdeps)
 	a.composers = map[string]composer{}
 	for _, s := range accounts {
 		if b, ok := s.(deliver.Broadcaster); ok {
@@ -254,6 +254,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	a.api.Posts = posts
 	a.console.Posts = posts
+	manage := &socialAccounts{db: db, deps: sdeps, plan: a.Plan, getenv: getenv, channels: map[string]*publish.Channel{}}
+	for _, s := range accounts {
+		if c, ok := s.(*publish.Channel); ok {
+			manage.channels[s.Channel()] = c
+		}
+	}
+	a.console.Social = manage
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

@@ -75,6 +75,31 @@ type socialDeps struct {
 	logger    *slog.Logger
 }
 
+// socialCred reads an account's credential: one pasted in the console
+// (sealed in the vault) wins over the plan's reference.
+func socialCred(ctx context.Context, v *vault.Vault, name string, c plan.Channel, getenv func(string) string) func(string) (string, error) {
+	return func(key string) (string, error) {
+		if v != nil {
+			if b, ok, err := v.Get(ctx, "cred:"+name+":"+key); err == nil && ok && len(b) > 0 {
+				return string(b), nil
+			}
+		}
+		ref, ok := c.Credentials[key]
+		if !ok {
+			return "", fmt.Errorf("credentials.%s is not declared in the plan", key)
+		}
+		return secret(getenv, ref)
+	}
+}
+
+// accountOf is the handle an account posts as.
+func accountOf(c plan.Channel) string {
+	if a := setting(c, "account"); a != "" {
+		return a
+	}
+	return setting(c, "handle")
+}
+
 // socialSenders builds the plan's social accounts (x, mastodon, bluesky)
 // as account channels. Tokens the platforms refresh are kept sealed in the
 // vault and preferred over the plan's initial ones.
@@ -89,17 +114,8 @@ func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string
 		if !ok || !c.Enabled {
 			continue
 		}
-		cred := func(key string) (string, error) {
-			ref, ok := c.Credentials[key]
-			if !ok {
-				return "", fmt.Errorf("credentials.%s is not declared in the plan", key)
-			}
-			return secret(getenv, ref)
-		}
-		account := setting(c, "account")
-		if account == "" {
-			account = setting(c, "handle")
-		}
+		cred := socialCred(ctx, d.vault, name, c, getenv)
+		account := accountOf(c)
 		pub, idempotent, err := buildPublisher(ctx, name, c, cred, account, d)
 		if err != nil {
 			d.logger.Warn("social account disabled: "+err.Error(), "channel", name)

@@ -404,4 +404,12 @@ var french = map[string]string{
 	"taken down":                    "retirée",
 	"Take down":                     "Retirer",
 	"The post was taken down; the next update replies to the one before.": "La publication est retirée ; la prochaine mise à jour répondra à la précédente.",
+	"Social accounts": "Réseaux sociaux",
+	"The plan names each account and where its first credentials come from. When a platform refuses a token (it expired, it was revoked), paste a new one here: it is sealed in the database, used for the next post and kept across restarts. Posts that failed meanwhile wait in the queue or among the dead letters, from where they can be sent again.": "Le plan nomme chaque compte et d'où viennent ses premiers identifiants. Quand une plateforme refuse un jeton (expiré, révoqué), collez-en un nouveau ici : il est scellé dans la base, utilisé pour la prochaine publication et conservé aux redémarrages. Les publications échouées entre-temps attendent dans la file ou parmi les envois abandonnés, d'où elles peuvent repartir.",
+	"No social account is enabled in the plan.": "Aucun compte de réseau social n'est activé dans le plan.",
+	"Connected.": "Connecté.",
+	"Not connected: its credentials are missing or were refused at start.": "Non connecté : ses identifiants manquent ou ont été refusés au démarrage.",
+	"Last post: %s.": "Dernière publication : %s.",
+	"Reconnect":      "Reconnecter",
+	"The %s account is reconnected; the next post uses the new credentials.": "Le compte %s est reconnecté ; la prochaine publication utilisera les nouveaux identifiants.",
 }

@@ -56,6 +56,8 @@ type Deps struct {
 	Detection Detection
 	// Posts are the incidents' social posts (nil: not shown).
 	Posts Posts
+	// Social lists and reconnects the social accounts (nil: none).
+	Social SocialAccounts
 }
 
 // Console serves the admin console under /admin/.
@@ -127,6 +129,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/qa", c.page(c.handleQA))
 	mux.HandleFunc("GET /admin/qa/faq.yaml", c.page(c.handleQAExport))
 	mux.HandleFunc("GET /admin/detection", c.page(c.handleDetection))
+	mux.HandleFunc("GET /admin/social", c.page(c.handleSocial))
 
 	mux.Handle("POST /admin/lang", c.post(c.handleLang))
 	mux.Handle("POST /admin/users/{id}/profile", c.post(c.handleProfile))
@@ -146,6 +149,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/reject", c.post(c.handleDecide("reject")))
 	mux.Handle("POST /admin/incidents/{id}/messages/{msg}/publish", c.post(c.handlePublish))
 	mux.Handle("POST /admin/incidents/{id}/posts/{post}/delete", c.post(c.handleTakeDown))
+	mux.Handle("POST /admin/social/{platform}/reconnect", c.post(c.handleReconnect))
 	mux.Handle("POST /admin/qa/sessions", c.post(c.qaAction(c.handleQAOpen)))
 	mux.Handle("POST /admin/qa/sessions/{id}/close", c.post(c.qaAction(c.handleQAClose)))
 	mux.Handle("POST /admin/qa/questions/{id}/publish", c.post(c.qaAction(c.handleQAPublish)))

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/vigie-hq/vigie/internal/deliver"
@@ -44,7 +45,12 @@ type Options struct {
 }
 
 // Channel is one social account as a delivery channel.
-type Channel struct{ o Options }
+type Channel struct {
+	o        Options
+	platform string
+	mu       sync.RWMutex
+	pub      social.Publisher
+}
 
 var _ deliver.Broadcaster = (*Channel)(nil)
 
@@ -56,14 +62,28 @@ func New(o Options) *Channel {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Channel{o: o}
+	return &Channel{o: o, platform: o.Publisher.Platform(), pub: o.Publisher}
+}
+
+// SetPublisher replaces the account's client, after it was reconnected
+// with a new token: the next post uses it.
+func (c *Channel) SetPublisher(p social.Publisher) {
+	c.mu.Lock()
+	c.pub = p
+	c.mu.Unlock()
+}
+
+func (c *Channel) publisher() social.Publisher {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.pub
 }
 
 // Channel is the plan channel name: the platform.
-func (c *Channel) Channel() string { return c.o.Publisher.Platform() }
+func (c *Channel) Channel() string { return c.platform }
 
 // Provider is the platform too: one account per platform.
-func (c *Channel) Provider() string { return c.o.Publisher.Platform() }
+func (c *Channel) Provider() string { return c.platform }
 
 // MaxBatch is 1: a post at a time, in order.
 func (c *Channel) MaxBatch() int { return 1 }
@@ -123,7 +143,7 @@ func (c *Channel) post(ctx context.Context, it deliver.Item) deliver.Result {
 		}
 		p.Image = img
 	}
-	posted, err := c.o.Publisher.Publish(ctx, p)
+	posted, err := c.publisher().Publish(ctx, p)
 	if err != nil {
 		res.Err = err
 		switch social.ClassOf(err) {
@@ -155,5 +175,5 @@ func (c *Channel) post(ctx context.Context, it deliver.Item) deliver.Result {
 
 // Delete takes a post down on the platform.
 func (c *Channel) Delete(ctx context.Context, p social.Posted) error {
-	return c.o.Publisher.Delete(ctx, p)
+	return c.publisher().Delete(ctx, p)
 }
