@@ -9,7 +9,9 @@ package deliver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,4 +126,39 @@ func RetryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return max(0, min(d, MaxRetryAfter))
+}
+
+// SendInOrder sends items one after another with send, for providers that
+// take one recipient per request and should not be hit in parallel; once
+// ctx is done the remaining items fail with stopped(ctx.Err()) and are not
+// sent.
+func SendInOrder(ctx context.Context, items []Item, send func(context.Context, Item) Result, stopped func(error) error) []Result {
+	out := make([]Result, len(items))
+	for i, it := range items {
+		if err := ctx.Err(); err != nil {
+			out[i] = Result{Key: it.Key, Err: stopped(err)}
+			continue
+		}
+		out[i] = send(ctx, it)
+	}
+	return out
+}
+
+// e164 is a phone number in E.164 form: "+", country code, up to 15 digits.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// E164 returns number in E.164 form, dropping the spaces, dots, dashes,
+// brackets and "(0)" people write; phone channels check addresses with it.
+func E164(number string) (string, error) {
+	n := strings.ReplaceAll(strings.TrimSpace(number), "(0)", "")
+	n = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" .-()\u00a0\t", r) {
+			return -1
+		}
+		return r
+	}, n)
+	if !e164.MatchString(n) {
+		return "", fmt.Errorf("%q is not a phone number in E.164 form (+33612345678)", number)
+	}
+	return n, nil
 }

@@ -138,15 +138,7 @@ func (s *Sender) Idempotent() bool { return false }
 
 // Send posts the items one after another.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			out[i] = deliver.Result{Key: it.Key, Err: &Error{Err: err}}
-			continue
-		}
-		out[i] = s.send(ctx, it)
-	}
-	return out
+	return deliver.SendInOrder(ctx, items, s.send, func(err error) error { return &Error{Err: err} })
 }
 
 func (s *Sender) send(ctx context.Context, it deliver.Item) deliver.Result {

@@ -40,7 +40,6 @@ var ErrAccount = errors.New("twilio: the account cannot send this message")
 var (
 	accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 	serviceSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
-	e164       = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
 // accountCodes are Twilio error codes about the sending account.
@@ -170,15 +169,7 @@ func (s *Sender) Idempotent() bool { return false }
 
 // Send sends the items one after another.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			out[i] = deliver.Result{Key: it.Key, Err: &Error{Err: err}}
-			continue
-		}
-		out[i] = s.send(ctx, it)
-	}
-	return out
+	return deliver.SendInOrder(ctx, items, s.send, func(err error) error { return &Error{Err: err} })
 }
 
 func (s *Sender) send(ctx context.Context, it deliver.Item) deliver.Result {
@@ -285,15 +276,9 @@ func (s *Sender) post(ctx context.Context, form url.Values) (string, error) {
 // by 7 to 15 digits. National numbers (06 12 34 56 78) are refused: the
 // audience stores numbers in E.164 already.
 func E164(number string) (string, error) {
-	n := strings.ReplaceAll(strings.TrimSpace(number), "(0)", "")
-	n = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" .-()\u00a0\t", r) {
-			return -1
-		}
-		return r
-	}, n)
-	if !e164.MatchString(n) {
-		return "", fmt.Errorf("twilio: %q is not a phone number in E.164 form (+33612345678)", number)
+	n, err := deliver.E164(number)
+	if err != nil {
+		return "", fmt.Errorf("twilio: %w", err)
 	}
 	return n, nil
 }

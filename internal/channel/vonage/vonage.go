@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -38,8 +37,6 @@ const (
 // account's unlisted destination (29). It is not permanent: fixing the
 // account, or another provider, can still deliver the message.
 var ErrAccount = errors.New("vonage: the account cannot send this message")
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // Status texts from https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms.
 var statusText = map[string]string{
@@ -178,15 +175,7 @@ func (s *Sender) Idempotent() bool { return false }
 
 // Send sends the items one after another.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			out[i] = deliver.Result{Key: it.Key, Err: &Error{Err: err}}
-			continue
-		}
-		out[i] = s.send(ctx, it)
-	}
-	return out
+	return deliver.SendInOrder(ctx, items, s.send, func(err error) error { return &Error{Err: err} })
 }
 
 // Form is the request for one item: "to" without its +, type=unicode as
@@ -295,15 +284,9 @@ func (s *Sender) post(ctx context.Context, form url.Values) (string, error) {
 // E164 normalises a phone number to E.164 (+33612345678): it drops
 // spaces, dots, hyphens, parentheses and a "(0)" trunk prefix.
 func E164(number string) (string, error) {
-	n := strings.ReplaceAll(strings.TrimSpace(number), "(0)", "")
-	n = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" .-()\u00a0\t", r) {
-			return -1
-		}
-		return r
-	}, n)
-	if !e164.MatchString(n) {
-		return "", fmt.Errorf("vonage: %q is not a phone number in E.164 form (+33612345678)", number)
+	n, err := deliver.E164(number)
+	if err != nil {
+		return "", fmt.Errorf("vonage: %w", err)
 	}
 	return n, nil
 }

@@ -42,7 +42,6 @@ var (
 	phoneNumberID = regexp.MustCompile(`^[0-9]{5,20}$`)
 	apiVersion    = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,2}$`)
 	templateName  = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
-	e164          = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	spaces        = regexp.MustCompile(`\s+`)
 )
 
@@ -146,15 +145,7 @@ func (s *Sender) Idempotent() bool { return false }
 
 // Send sends the items one after another.
 func (s *Sender) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, len(items))
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			out[i] = deliver.Result{Key: it.Key, Err: &Error{Err: err}}
-			continue
-		}
-		out[i] = s.send(ctx, it)
-	}
-	return out
+	return deliver.SendInOrder(ctx, items, s.send, func(err error) error { return &Error{Err: err} })
 }
 
 func (s *Sender) send(ctx context.Context, it deliver.Item) deliver.Result {
@@ -326,15 +317,9 @@ func (s *Sender) post(ctx context.Context, body map[string]any) (string, error) 
 // E164 normalises a phone number to E.164 (+33612345678): it drops
 // spaces, dots, hyphens, parentheses and a "(0)" trunk prefix.
 func E164(number string) (string, error) {
-	n := strings.ReplaceAll(strings.TrimSpace(number), "(0)", "")
-	n = strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" .-()\u00a0\t", r) {
-			return -1
-		}
-		return r
-	}, n)
-	if !e164.MatchString(n) {
-		return "", fmt.Errorf("whatsapp: %q is not a phone number in E.164 form (+33612345678)", number)
+	n, err := deliver.E164(number)
+	if err != nil {
+		return "", fmt.Errorf("whatsapp: %w", err)
 	}
 	return n, nil
 }
