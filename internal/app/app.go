@@ -27,7 +27,6 @@ import (
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/detect/watch"
 	"github.com/vigie-hq/vigie/internal/incident"
-	"github.com/vigie-hq/vigie/internal/listen"
 	"github.com/vigie-hq/vigie/internal/maintenance"
 	"github.com/vigie-hq/vigie/internal/plan"
 	"github.com/vigie-hq/vigie/internal/planversion"
@@ -147,13 +146,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	}
 	reports := userreport.NewStore(db, now)
 	maint := maintenance.NewService(db, a.Plan, now, func() { a.status.Trigger() })
-	nlp, err := listen.Load()
-	if err != nil {
-		return nil, fmt.Errorf("app: %w", err)
-	}
 	qaLimit := auth.NewLimiter(60, time.Minute, now)
 	mirror := &qaMirror{}
-	qaService := qa.NewService(db, qa.Options{Plan: a.Plan, Timeline: a.incidents, Flagger: qa.NewListenFlagger(nlp), Mirror: mirror, Logger: logger, Now: now})
+	qaService := qa.NewService(db, qa.Options{Plan: a.Plan, Timeline: a.incidents, Flagger: &lazyFlagger{logger: logger}, Mirror: mirror, Logger: logger, Now: now})
 	if a.qa, err = qa.NewServer(qa.ServerOptions{Service: qaService, Plan: a.Plan, ClientKey: clientKey([]byte(cfg.SecretKey)),
 		Allow: func(r *http.Request) bool { return qaLimit.Allow(auth.ClientIP(r)) }, Logger: logger}); err != nil {
 		return nil, fmt.Errorf("app: %w", err)

@@ -104,10 +104,10 @@ func accountOf(c plan.Channel) string {
 // as account channels. Tokens the platforms refresh are kept sealed in the
 // vault and preferred over the plan's initial ones.
 func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string, d socialDeps) []deliver.Sender {
-	renderer, err := card.NewRenderer()
-	if err != nil {
-		d.logger.Warn("social posts will go without image cards", "err", err)
-	}
+	// The card renderer (fonts parsed) is built for the first account that
+	// connects, not at every start.
+	var renderer *card.Renderer
+	rendererTried := false
 	var out []deliver.Sender
 	for _, name := range []string{"x", "mastodon", "bluesky", "facebook", "instagram", "linkedin"} {
 		c, ok := p.Channels[name]
@@ -136,6 +136,12 @@ func socialSenders(ctx context.Context, p *plan.Plan, getenv func(string) string
 		}
 		var image publish.Image
 		// Instagram posts are pictures: its card cannot be turned off.
+		if !rendererTried {
+			rendererTried = true
+			if renderer, err = card.NewRenderer(); err != nil {
+				d.logger.Warn("social posts will go without image cards", "err", err)
+			}
+		}
 		if renderer != nil && (setting(c, "cards") != "false" || name == "instagram") {
 			image = cardImage(renderer, p, d.incidents)
 		}
