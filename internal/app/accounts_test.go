@@ -38,10 +38,7 @@ func TestReconnectAnExpiredAccount(t *testing.T) {
 	deps := socialDeps{vault: sealed, threads: publish.NewThreads(db, nil), incidents: svc, logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	getenv := func(k string) string { return env[k] }
 	senders := socialSenders(context.Background(), p, getenv, deps)
-	manage := &socialAccounts{db: db, deps: deps, plan: func() *plan.Plan { return p }, getenv: getenv, channels: map[string]*publish.Channel{}}
-	for _, s := range senders {
-		manage.channels[s.Channel()] = s.(*publish.Channel)
-	}
+	manage := &socialAccounts{db: db, deps: deps, plan: func() *plan.Plan { return p }, getenv: getenv, channels: channelsOf(senders)}
 	now := time.Now()
 	e := deliver.New(db, senders, deliver.Options{DefaultLang: "fr", BaseBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond, Now: func() time.Time { return now }})
 	ctx := context.Background()

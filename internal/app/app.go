@@ -33,7 +33,6 @@ import (
 	"github.com/vigie-hq/vigie/internal/qa"
 	"github.com/vigie-hq/vigie/internal/receipts"
 	"github.com/vigie-hq/vigie/internal/s3"
-	"github.com/vigie-hq/vigie/internal/social"
 	"github.com/vigie-hq/vigie/internal/social/publish"
 	"github.com/vigie-hq/vigie/internal/statuspage"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -61,9 +60,9 @@ type App struct {
 	watch     *watch.Watcher
 	qa        *qa.Server
 	role      Role
-	// composers check texts against each social account's rules; set once
-	// in New, read afterwards.
-	composers map[string]composer
+	// social are the social accounts by platform; set once in New, read
+	// afterwards (texts are checked against their rules).
+	social map[string]*publish.Channel
 
 	mu   sync.RWMutex
 	plan *plan.Plan
@@ -229,33 +228,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 	threads := publish.NewThreads(db, now)
 	sdeps := socialDeps{vault: sealed, threads: threads, images: images, publicURL: cfg.PublicURL(), incidents: a.incidents, logger: logger}
 	accounts := socialSenders(ctx, a.Plan(), getenv, sdeps)
-	a.composers = map[string]composer{}
+	a.social = channelsOf(accounts)
 	for _, s := range accounts {
-		if b, ok := s.(deliver.Broadcaster); ok {
-			mirror.channels = append(mirror.channels, b)
-		}
-		if c, ok := s.(composer); ok {
-			a.composers[s.Channel()] = c
-		}
+		mirror.channels = append(mirror.channels, s.(deliver.Broadcaster))
 	}
 	senders = append(senders, accounts...)
-	posts := &socialPosts{threads: threads, incidents: a.incidents, accounts: map[string]interface {
-		Delete(ctx context.Context, p social.Posted) error
-	}{}}
-	for _, s := range accounts {
-		if c, ok := s.(*publish.Channel); ok {
-			posts.accounts[s.Channel()] = c
-		}
-	}
+	posts := &socialPosts{threads: threads, incidents: a.incidents, accounts: a.social}
 	a.api.Posts = posts
 	a.console.Posts = posts
-	manage := &socialAccounts{db: db, deps: sdeps, plan: a.Plan, getenv: getenv, channels: map[string]*publish.Channel{}}
-	for _, s := range accounts {
-		if c, ok := s.(*publish.Channel); ok {
-			manage.channels[s.Channel()] = c
-		}
-	}
-	a.console.Social = manage
+	a.console.Social = &socialAccounts{db: db, deps: sdeps, plan: a.Plan, getenv: getenv, channels: a.social}
 	for _, s := range senders {
 		if ps, ok := s.(interface{ PublicKey() string }); ok && s.Channel() == "push" {
 			a.status.SetPush(ps.PublicKey(), subscribers)

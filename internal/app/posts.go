@@ -15,9 +15,7 @@ import (
 type socialPosts struct {
 	threads   *publish.Threads
 	incidents *incident.Service
-	accounts  map[string]interface {
-		Delete(ctx context.Context, p social.Posted) error
-	}
+	accounts  map[string]*publish.Channel
 }
 
 // List returns an incident's posts, oldest first.

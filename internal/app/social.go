@@ -38,15 +38,10 @@ var (
 	socialBursts = map[string]float64{"x": 30, "mastodon": 30, "bluesky": 50, "instagram": 10, "facebook": 10, "linkedin": 10}
 )
 
-// composer is a social account that fits a text to its platform.
-type composer interface {
-	Compose(text string) (compose.Post, error)
-}
-
 // checkText refuses a text that a social account could not post as it is
 // (over-length): the crisis room blocks its approval and publication.
 func (a *App) checkText(channel, _, text string) error {
-	if c, ok := a.composers[channel]; ok {
+	if c, ok := a.social[channel]; ok {
 		_, err := c.Compose(text)
 		return err
 	}
@@ -62,6 +57,17 @@ func (a *App) checkText(channel, _, text string) error {
 	}
 	_, err = compose.Compose(profile, compose.Input{Text: text, Hashtags: p.Organisation.Hashtags})
 	return err
+}
+
+// channelsOf indexes the social accounts built by socialSenders by platform.
+func channelsOf(senders []deliver.Sender) map[string]*publish.Channel {
+	out := make(map[string]*publish.Channel, len(senders))
+	for _, s := range senders {
+		if c, ok := s.(*publish.Channel); ok {
+			out[s.Channel()] = c
+		}
+	}
+	return out
 }
 
 // socialDeps are what the social accounts need besides their credentials.

@@ -14,7 +14,6 @@ import (
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/plan"
-	"github.com/vigie-hq/vigie/internal/social"
 	"github.com/vigie-hq/vigie/internal/social/publish"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 	"github.com/vigie-hq/vigie/internal/vault"
@@ -112,12 +111,7 @@ func TestSocialAccountsFromThePlan(t *testing.T) {
 	}
 
 	// Taking the mirrored post down is a timeline action.
-	posts := &socialPosts{threads: threads, incidents: svc, accounts: map[string]interface {
-		Delete(ctx context.Context, p social.Posted) error
-	}{}}
-	for _, s := range senders {
-		posts.accounts[s.Channel()] = s.(*publish.Channel)
-	}
+	posts := &socialPosts{threads: threads, incidents: svc, accounts: channelsOf(senders)}
 	list, err := posts.List(context.Background(), res.Incident.ID)
 	if err != nil || len(list) != 4 {
 		t.Fatalf("posts: %d %v", len(list), err)
