@@ -16,6 +16,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/channel/instagram/instagramtest"
 	"github.com/vigie-hq/vigie/internal/channel/linkedin/linkedintest"
 	"github.com/vigie-hq/vigie/internal/channel/mastodon/mastodontest"
+	"github.com/vigie-hq/vigie/internal/channel/telegram/telegramtest"
 	"github.com/vigie-hq/vigie/internal/channel/x/xtest"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
@@ -30,7 +31,8 @@ import (
 // approved by another person, published) and checks each platform's test
 // double: X, Mastodon and Bluesky get one thread per incident (the
 // acknowledgement, the update, the resolution), Facebook and Instagram a
-// post with the image card, LinkedIn the partners' update.
+// post with the image card, LinkedIn the partners' update, the Telegram
+// channel the acknowledgement and the resolution.
 func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 	db := storetest.OpenSQLite(t, true)
 	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
@@ -43,6 +45,7 @@ func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 	fb := facebooktest.Start(t, "104857600000001", "v25.0", "meta-token")
 	ig := instagramtest.Start(t, "17841400000000001", "v25.0", "meta-token")
 	li := linkedintest.Start(t, "104857601", "li-token")
+	tg := telegramtest.Start(t, "123:tg-token")
 	withSetting(p, "x", "base_url", xs.URL())
 	withSetting(p, "mastodon", "instance", masto.URL())
 	withSetting(p, "mastodon", "lang", "en") // one English account
@@ -50,8 +53,9 @@ func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 	withSetting(p, "facebook", "base_url", fb.URL())
 	withSetting(p, "instagram", "base_url", ig.URL())
 	withSetting(p, "linkedin", "base_url", li.URL())
+	withSetting(p, "telegram", "base_url", tg.URL())
 	env := map[string]string{"X_CLIENT_ID": "cid", "X_CLIENT_SECRET": "cs", "X_ACCESS_TOKEN": "x-access", "X_REFRESH_TOKEN": "x-refresh",
-		"MASTODON_ACCESS_TOKEN": "masto-token", "BLUESKY_APP_PASSWORD": "app-password", "META_PAGE_TOKEN": "meta-token", "LINKEDIN_ACCESS_TOKEN": "li-token"}
+		"MASTODON_ACCESS_TOKEN": "masto-token", "BLUESKY_APP_PASSWORD": "app-password", "META_PAGE_TOKEN": "meta-token", "LINKEDIN_ACCESS_TOKEN": "li-token", "TELEGRAM_BOT_TOKEN": "123:tg-token"}
 
 	// The status page's card host, which Instagram fetches pictures from.
 	images := publish.NewImages(db, nil)
@@ -74,6 +78,12 @@ func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 		socialDeps{vault: sealed, threads: publish.NewThreads(db, nil), images: images, publicURL: cards.URL, incidents: svc, logger: logger})
 	if len(senders) != 6 {
 		t.Fatalf("%d social accounts, want 6", len(senders))
+	}
+	// The Telegram channel is registered with the other channels.
+	for _, s := range channelSenders(p, func(k string) string { return env[k] }, false, cards.URL, logger) {
+		if s.Channel() == "telegram" {
+			senders = append(senders, s)
+		}
 	}
 	e := deliver.New(db, senders, deliver.Options{DefaultLang: "fr", BaseBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond, Logger: logger})
 	ctx := context.Background()
@@ -138,6 +148,9 @@ func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 	containers := ig.Containers()
 	if len(containers) != 1 || len(containers[0].Image) == 0 || http.DetectContentType(containers[0].Image) != "image/jpeg" || !strings.HasPrefix(containers[0].ImageURL, cards.URL+"/cards/") {
 		t.Fatalf("Instagram: %+v", containers)
+	}
+	if m := tg.Messages(); len(m) != 2 || m[0].ChatID != "@CafeExpressLyon" {
+		t.Fatalf("Telegram channel: %+v", m)
 	}
 	lp := li.Posts()
 	if len(lp) != 1 || lp[0].Image == "" || !strings.Contains(lp[0].Text, "WhatsApp") {
