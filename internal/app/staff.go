@@ -22,9 +22,13 @@ type teamChat struct {
 	label, address, lang string
 	// audiences default to staff.
 	audiences []string
+	// subscribers: the channel's own subscribers get direct messages too.
+	subscribers bool
 }
 
-var _ deliver.Broadcaster = teamChat{}
+var _ deliver.SubscriberBroadcaster = teamChat{}
+
+func (a teamChat) AlsoSubscribers() bool { return a.subscribers }
 
 func (a teamChat) Account() string { return a.label }
 func (a teamChat) Lang() string    { return a.lang }
@@ -37,19 +41,23 @@ func (a teamChat) Audiences() []string {
 
 // publicChannel makes Telegram an account channel when the plan names the
 // organisation's channel (settings.channel): each message is posted there
-// once, for its followers, instead of to each subscribed chat.
+// once, for its followers, and sent as well to each chat that started the
+// bot (the subscribers).
 func publicChannel(c plan.Channel, s deliver.Sender, lang string) deliver.Sender {
 	ch := setting(c, "channel")
 	if ch == "" {
 		return s
 	}
-	return teamChat{Sender: s, label: "telegram " + ch, address: ch, lang: lang, audiences: []string{"customers", "partners", "press"}}
+	return teamChat{Sender: s, label: "telegram " + ch, address: ch, lang: lang, audiences: []string{"customers", "partners", "press"}, subscribers: true}
 }
 
-// Send addresses every item to the destination.
+// Send addresses the account's post to the destination; the subscribers'
+// items keep their own addresses.
 func (a teamChat) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
 	for i := range items {
-		items[i].Address = a.address
+		if items[i].Address == a.label {
+			items[i].Address = a.address
+		}
 	}
 	return a.Sender.Send(ctx, items)
 }

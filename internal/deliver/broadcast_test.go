@@ -2,9 +2,12 @@ package deliver_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/vigie-hq/vigie/internal/audience"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
 	"github.com/vigie-hq/vigie/internal/store"
@@ -112,6 +115,63 @@ func TestBroadcastSkipsDrillsAndOtherAudiences(t *testing.T) {
 			if !strings.Contains(it.Text, "Livreurs") {
 				t.Fatalf("staff chat got %q", it.Text)
 			}
+		}
+	})
+}
+
+// channelAccount is an account whose channel has subscribers of its own.
+type channelAccount struct{ account }
+
+func (channelAccount) AlsoSubscribers() bool { return true }
+
+// A Telegram-like channel posts once in its channel and sends a direct
+// message to every chat that started the bot, each in its language, in
+// several expansion chunks, and never twice.
+func TestBroadcastAlsoReachesTheChannelSubscribers(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		var csv strings.Builder
+		csv.WriteString("channel,address,lang\n")
+		for i := range 7 {
+			lang := "fr"
+			if i%3 == 0 {
+				lang = "en"
+			}
+			fmt.Fprintf(&csv, "telegram,%d,%s\n", 5000+i, lang)
+		}
+		if _, err := w.subs.Import(context.Background(), strings.NewReader(csv.String()), audience.ImportOptions{Source: "test", Wording: "v1", Langs: []string{"fr", "en"}}); err != nil {
+			t.Fatal(err)
+		}
+		tg := channelAccount{account{sink: newSink("telegram"), handle: "telegram @CafeExpressLyon", lang: "fr"}}
+		tg.channel = "telegram"
+		msg, _ := w.publishTemplate(t, false, "wa-ack-social")
+		opts := fastOptions()
+		opts.ExpandChunk = 2
+		e := deliver.New(db, []deliver.Sender{tg}, opts)
+		drain(t, e)
+		drain(t, e)
+		distinct, total := tg.count()
+		if distinct != 8 || total != 8 {
+			t.Fatalf("%d deliveries (%d distinct), want the channel post and 7 direct messages", total, distinct)
+		}
+		posts := 0
+		for _, it := range tg.items {
+			want := "panne"
+			if it.Address == tg.handle {
+				posts++
+			} else if n, _ := strconv.Atoi(it.Address); (n-5000)%3 == 0 {
+				want = "down"
+			}
+			if !strings.Contains(it.Text, want) {
+				t.Errorf("%s got %q", it.Address, it.Text)
+			}
+		}
+		if posts != 1 {
+			t.Fatalf("%d channel posts", posts)
+		}
+		reach, err := e.Reach(context.Background(), msg)
+		if err != nil || reach["telegram"]["sent"] != 8 {
+			t.Fatalf("reach %v %v", reach, err)
 		}
 	})
 }

@@ -87,6 +87,16 @@ type Broadcaster interface {
 	Audiences() []string
 }
 
+// SubscriberBroadcaster is a Broadcaster whose channel also has
+// subscribers of its own: a Telegram channel post for the channel's
+// followers, and a direct message to each chat that started the bot.
+type SubscriberBroadcaster interface {
+	Broadcaster
+	// AlsoSubscribers reports whether the channel's confirmed subscribers
+	// get each customer message too.
+	AlsoSubscribers() bool
+}
+
 // SendEach sends items one by one with send, at most parallel at a time,
 // and returns their results in order: the Send of channels whose provider
 // has no batch API.

@@ -235,14 +235,20 @@ func (e *Engine) ExpandOnce(ctx context.Context) (added int, worked bool, err er
 			if !slices.Contains(broadcast.Audiences(), r.audience) {
 				return finish("not-for-account")
 			}
-			langs, err := messageLangs(ctx, tx, e, r.messageID)
-			if err != nil {
-				return err
+			if r.state == "pending" {
+				langs, err := messageLangs(ctx, tx, e, r.messageID)
+				if err != nil {
+					return err
+				}
+				if added, err = e.expandBroadcast(ctx, tx, r, broadcast, langs); err != nil {
+					return err
+				}
 			}
-			if added, err = e.expandBroadcast(ctx, tx, r, broadcast, langs); err != nil {
-				return err
+			// A channel with subscribers of its own (Telegram chats that
+			// started the bot) reaches them as well.
+			if sb, ok := broadcast.(SubscriberBroadcaster); !ok || !sb.AlsoSubscribers() || r.audience != "customers" {
+				return finish("expanded")
 			}
-			return finish("expanded")
 		case r.audience != "customers":
 			return finish("not-subscribers")
 		case len(e.senders[r.channel]) == 0:
