@@ -173,6 +173,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, db *store.
 		AllowSubscribe: func(r *http.Request) bool {
 			return subscribeLimit.Allow(auth.ClientIP(r))
 		},
+		PushAllowHTTP: cfg.AllowPrivateTargets,
 	})
 	if mailer != nil {
 		a.status.SetSubscribers(subscribers)

@@ -131,7 +131,8 @@ func buildSender(name string, c plan.Channel, cred func(string) (string, error),
 		if err != nil {
 			return nil, err
 		}
-		return webpush.New(webpush.Options{PrivateKey: key, Subject: setting(c, "subject"), AllowPrivate: allowPrivate})
+		// Private targets (tests, development) may be local push services over http.
+		return webpush.New(webpush.Options{PrivateKey: key, Subject: setting(c, "subject"), AllowPrivate: allowPrivate, AllowHTTP: allowPrivate})
 	case "email":
 		if c.Provider != "ses" {
 			return nil, nil // SMTP: configured with smtp_url

@@ -57,8 +57,9 @@ type Config struct {
 	// Detect runs the plan's detection probes (default true; tests and
 	// machines without internet turn it off).
 	Detect bool
-	// AllowPrivateTargets lets webhooks reach loopback and private
-	// addresses (tests, or receivers on the operator's own network).
+	// AllowPrivateTargets lets webhooks and web push reach loopback and
+	// private addresses, and push endpoints be http (tests, or receivers
+	// on the operator's own network).
 	AllowPrivateTargets bool
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration

@@ -21,8 +21,12 @@ type pushRequest struct {
 }
 
 // canonical validates a browser subscription and returns it as stored.
-func canonical(raw json.RawMessage) (string, bool) {
-	sub, err := webpush.ParseSubscription(string(raw))
+func canonical(raw json.RawMessage, allowHTTP bool) (string, bool) {
+	parse := webpush.ParseSubscription
+	if allowHTTP {
+		parse = webpush.ParseLocalSubscription
+	}
+	sub, err := parse(string(raw))
 	if err != nil {
 		return "", false
 	}
@@ -44,7 +48,7 @@ func (s *Server) handlePushSubscribe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many subscriptions from your address", http.StatusTooManyRequests)
 		return
 	}
-	req, sub, ok := readPushRequest(w, r)
+	req, sub, ok := readPushRequest(w, r, s.o.PushAllowHTTP)
 	if !ok {
 		return
 	}
@@ -74,13 +78,13 @@ func (s *Server) handlePushSubscribe(w http.ResponseWriter, r *http.Request) {
 // readPushRequest decodes a browser's subscribe or unsubscribe request and
 // its subscription in canonical form; on bad input it answers the request
 // and returns false.
-func readPushRequest(w http.ResponseWriter, r *http.Request) (pushRequest, string, bool) {
+func readPushRequest(w http.ResponseWriter, r *http.Request, allowHTTP bool) (pushRequest, string, bool) {
 	var req pushRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&req); err != nil {
 		http.Error(w, "malformed JSON", http.StatusBadRequest)
 		return req, "", false
 	}
-	sub, ok := canonical(req.Subscription)
+	sub, ok := canonical(req.Subscription, allowHTTP)
 	if !ok {
 		http.Error(w, "not a valid push subscription", http.StatusUnprocessableEntity)
 		return req, "", false
@@ -94,7 +98,7 @@ func (s *Server) handlePushUnsubscribe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "web push is not configured", http.StatusNotFound)
 		return
 	}
-	_, sub, ok := readPushRequest(w, r)
+	_, sub, ok := readPushRequest(w, r, s.o.PushAllowHTTP)
 	if !ok {
 		return
 	}

@@ -51,6 +51,9 @@ type Options struct {
 	Mailer         Mailer
 	Secret         []byte
 	AllowSubscribe func(r *http.Request) bool
+	// PushAllowHTTP accepts browser subscriptions with an http endpoint
+	// (a local push service; the allow_private_targets setting).
+	PushAllowHTTP bool
 	// ExportDir, when set, receives the site as static files after every
 	// rebuild (see Snapshot.WriteDir).
 	ExportDir string

@@ -20,6 +20,7 @@ import (
 	"github.com/vigie-hq/vigie/internal/app"
 	"github.com/vigie-hq/vigie/internal/config"
 	"github.com/vigie-hq/vigie/internal/incident"
+	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
 
@@ -29,6 +30,7 @@ import (
 type testServer struct {
 	t   *testing.T
 	app *app.App
+	db  *store.DB
 	URL string
 }
 
@@ -47,7 +49,9 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-func newTestServerWith(t *testing.T, opts app.Options) *testServer {
+// newTestServerWith starts the app with opts; setup may change the
+// configuration first.
+func newTestServerWith(t *testing.T, opts app.Options, setup ...func(*config.Config)) *testServer {
 	t.Helper()
 	db := storetest.OpenSQLite(t, true)
 	cfg := config.Defaults()
@@ -55,6 +59,9 @@ func newTestServerWith(t *testing.T, opts app.Options) *testServer {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.Detect = false // the example plan probes WhatsApp: tests stay on loopback
+	for _, f := range setup {
+		f(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +91,7 @@ func newTestServerWith(t *testing.T, opts app.Options) *testServer {
 			t.Error("server did not stop within 10 s (live streams left open?)")
 		}
 	})
-	return &testServer{t: t, app: a, URL: "http://" + addr.String()}
+	return &testServer{t: t, app: a, db: db, URL: "http://" + addr.String()}
 }
 
 // addUser creates an account that needs no password change and returns

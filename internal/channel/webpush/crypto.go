@@ -81,6 +81,13 @@ func ParseSubscription(raw string) (Subscription, error) {
 	return parseSubscription(raw, false)
 }
 
+// ParseLocalSubscription is ParseSubscription that also accepts http
+// endpoints: a push service on the local machine, for tests and
+// development (the allow_private_targets setting).
+func ParseLocalSubscription(raw string) (Subscription, error) {
+	return parseSubscription(raw, true)
+}
+
 func parseSubscription(raw string, allowHTTP bool) (Subscription, error) {
 	var j struct {
 		Endpoint string `json:"endpoint"`
