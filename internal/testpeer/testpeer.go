@@ -1,8 +1,8 @@
 // Package testpeer starts the real local servers that tests talk to —
 // Mailpit (an SMTP server with an HTTP API), web-push-testing (a push
-// service that checks VAPID and decrypts RFC 8291 messages) and
-// telegram-test-api (a Telegram Bot API server) — each on a free loopback
-// port, stopped when the test ends.
+// service that checks VAPID and decrypts RFC 8291 messages),
+// telegram-test-api (a Telegram Bot API server) and aws-ses-v2-local (the
+// SES v2 API) — each on a free loopback port, stopped when the test ends.
 //
 // .ci/run installs them (Mailpit with go install, the others with npm in
 // the peers directory). A test that needs a peer that is not installed is

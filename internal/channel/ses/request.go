@@ -176,18 +176,19 @@ func (s *Sender) call(ctx context.Context, op, method, path string, body []byte)
 }
 
 // errorCode reads an AWS REST-JSON error: the code from the
-// X-Amzn-ErrorType header or the body's __type/code, the message from the
-// body.
+// X-Amzn-ErrorType header or the body's __type/code (or type, as local
+// SES servers write it), the message from the body.
 func errorCode(h http.Header, raw []byte) (code, message string) {
 	var doc struct {
 		Type     string `json:"__type"`
 		Code     string `json:"code"`
+		Kind     string `json:"type"`
 		Message  string `json:"message"`
 		Message2 string `json:"Message"`
 	}
 	_ = json.Unmarshal(raw, &doc)
 	code = h.Get("X-Amzn-Errortype")
-	for _, c := range []string{doc.Type, doc.Code} {
+	for _, c := range []string{doc.Type, doc.Code, doc.Kind} {
 		if code == "" {
 			code = c
 		}
