@@ -14,7 +14,7 @@ import (
 // sqlitePragmas is the DSN query applying, on every new connection, WAL
 // journaling, a 10 s busy timeout, foreign keys and NORMAL synchronous mode
 // (safe with WAL).
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 
 // openSQLite opens (creating if needed) the SQLite database at path.
 func openSQLite(ctx context.Context, path string) (*DB, error) {

@@ -1,6 +1,8 @@
 package email
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -139,55 +141,23 @@ func (b *Bulk) Close() {
 // one connection; a connection error fails the rest of the batch as
 // retryable.
 func (b *Bulk) Send(ctx context.Context, items []deliver.Item) []deliver.Result {
-	out := make([]deliver.Result, 0, len(items))
+	out := make([]deliver.Result, len(items))
+	for i, it := range items {
+		out[i].Key = it.Key
+	}
 	p, err := b.get(ctx)
 	if err != nil {
-		for _, it := range items {
-			out = append(out, deliver.Result{Key: it.Key, Err: err})
+		for i := range out {
+			out[i].Err = err
 		}
 		return out
 	}
 	from, _ := mail.ParseAddress(b.s.from)
-	healthy := true
-	for i, it := range items {
-		if ctx.Err() != nil || !healthy {
-			for _, rest := range items[i:] {
-				out = append(out, deliver.Result{Key: rest.Key, Err: errors.New("email: batch interrupted")})
-			}
-			break
-		}
-		res := deliver.Result{Key: it.Key}
-		to, perr := mail.ParseAddress(it.Address)
-		if perr != nil {
-			res.Err, res.Permanent = fmt.Errorf("email: recipient %q: %w", it.Address, perr), true
-			out = append(out, res)
-			continue
-		}
-		// The Message-ID derives from the delivery key, so a retry of the
-		// same delivery carries the same id and mail clients can fold them.
-		headers := map[string]string{"Message-ID": "<" + it.Key + "@" + domainOf(from.Address) + ">"}
-		for k, v := range it.Headers {
-			headers[k] = v
-		}
-		msg, merr := b.s.message(from, to, Mail{To: it.Address, Subject: it.Subject, Body: it.Text, Headers: headers, UnsubscribeURL: it.UnsubscribeURL, Lang: it.Lang})
-		if merr != nil {
-			// Retrying would build the same message: the subject is bad.
-			res.Err, res.Permanent = merr, true
-			out = append(out, res)
-			continue
-		}
-		_ = p.conn.SetDeadline(time.Now().Add(b.s.timeout))
-		res.Err = b.one(p.c, from.Address, to.Address, msg)
-		if res.Err != nil {
-			var tp *textproto.Error
-			if errors.As(res.Err, &tp) && tp.Code >= 500 {
-				res.Permanent = true
-				_ = p.c.Reset()
-			} else {
-				healthy = false
-			}
-		}
-		out = append(out, res)
+	var healthy bool
+	if ok, _ := p.c.Extension("PIPELINING"); ok {
+		healthy = b.sendPipelined(ctx, p, from, items, out)
+	} else {
+		healthy = b.sendEach(ctx, p, from, items, out)
 	}
 	if healthy {
 		b.put(p)
@@ -197,10 +167,68 @@ func (b *Bulk) Send(ctx context.Context, items []deliver.Item) []deliver.Result 
 	return out
 }
 
-func (b *Bulk) one(c *smtp.Client, from, to string, msg []byte) error {
-	if ok, _ := c.Extension("PIPELINING"); ok {
-		return b.pipelined(c, from, to, msg)
+// errInterrupted fails the items a batch did not get to.
+var errInterrupted = errors.New("email: batch interrupted")
+
+// prepare builds an item's message; a bad recipient or subject fails the
+// item permanently (retrying would build the same message).
+func (b *Bulk) prepare(from *mail.Address, it deliver.Item, res *deliver.Result) (*mail.Address, []byte, bool) {
+	to, err := mail.ParseAddress(it.Address)
+	if err != nil {
+		res.Err, res.Permanent = fmt.Errorf("email: recipient %q: %w", it.Address, err), true
+		return nil, nil, false
 	}
+	// The Message-ID derives from the delivery key, so a retry of the
+	// same delivery carries the same id and mail clients can fold them.
+	headers := map[string]string{"Message-ID": "<" + it.Key + "@" + domainOf(from.Address) + ">"}
+	for k, v := range it.Headers {
+		headers[k] = v
+	}
+	msg, err := b.s.message(from, to, Mail{To: it.Address, Subject: it.Subject, Body: it.Text, Headers: headers, UnsubscribeURL: it.UnsubscribeURL, Lang: it.Lang})
+	if err != nil {
+		res.Err, res.Permanent = err, true
+		return nil, nil, false
+	}
+	return to, msg, true
+}
+
+// refused classifies an SMTP error: a 5xx reply refuses this message only
+// (permanently); anything else (4xx, a broken connection) ends the batch.
+func refused(err error) bool {
+	var tp *textproto.Error
+	return errors.As(err, &tp) && tp.Code >= 500
+}
+
+// sendEach sends the items one transaction at a time (servers without
+// PIPELINING). It reports whether the connection is still usable.
+func (b *Bulk) sendEach(ctx context.Context, p *pooled, from *mail.Address, items []deliver.Item, out []deliver.Result) bool {
+	for i, it := range items {
+		if ctx.Err() != nil {
+			for j := i; j < len(items); j++ {
+				out[j].Err = errInterrupted
+			}
+			return true
+		}
+		to, msg, ok := b.prepare(from, it, &out[i])
+		if !ok {
+			continue
+		}
+		_ = p.conn.SetDeadline(time.Now().Add(b.s.timeout))
+		if out[i].Err = b.one(p.c, from.Address, to.Address, msg); out[i].Err != nil {
+			if !refused(out[i].Err) {
+				for j := i + 1; j < len(items); j++ {
+					out[j].Err = errInterrupted
+				}
+				return false
+			}
+			out[i].Permanent = true
+			_ = p.c.Reset()
+		}
+	}
+	return true
+}
+
+func (b *Bulk) one(c *smtp.Client, from, to string, msg []byte) error {
 	if err := c.Mail(from); err != nil {
 		return err
 	}
@@ -217,40 +245,112 @@ func (b *Bulk) one(c *smtp.Client, from, to string, msg []byte) error {
 	return w.Close()
 }
 
-// pipelined sends one message with RFC 2920 command pipelining: MAIL, RCPT
-// and DATA go out together and their replies are read afterwards, so a
-// message costs two round trips instead of four.
-func (b *Bulk) pipelined(c *smtp.Client, from, to string, msg []byte) error {
-	t := c.Text
-	// The three commands go out in one write.
-	id := t.Next()
-	t.StartRequest(id)
-	fmt.Fprintf(t.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", from, to)
-	err := t.W.Flush()
-	t.EndRequest(id)
-	if err != nil {
-		return err
+// sendPipelined sends the items with RFC 2920 command pipelining. A
+// message's content and end-of-data go out in the same write as the next
+// message's MAIL, RCPT and DATA (RFC 2920 section 3.1 lets content open a
+// group), and the replies of both are read together: one write and one
+// round trip per message. It reports whether the connection is still
+// usable.
+func (b *Bulk) sendPipelined(ctx context.Context, p *pooled, from *mail.Address, items []deliver.Item, out []deliver.Result) bool {
+	t := p.c.Text
+	finished := make([]bool, len(items))
+	// fail ends the batch: the items not finished get err (the ones in
+	// flight) or errInterrupted.
+	fail := func(err error, inFlight ...int) bool {
+		for _, i := range inFlight {
+			if i >= 0 && !finished[i] {
+				out[i].Err, finished[i] = err, true
+			}
+		}
+		for i := range items {
+			if !finished[i] {
+				out[i].Err = errInterrupted
+			}
+		}
+		return false
 	}
-	t.StartResponse(id)
-	defer t.EndResponse(id)
-	var first error
-	for _, code := range []int{250, 25, 354} {
-		if _, _, rerr := t.ReadResponse(code); rerr != nil && first == nil {
-			first = rerr
+	open, openMsg := -1, []byte(nil) // the item whose DATA was accepted
+	for i := 0; i <= len(items); i++ {
+		next, nextMsg, nextTo := -1, []byte(nil), ""
+		if i < len(items) {
+			if ctx.Err() != nil {
+				for j := i; j < len(items); j++ {
+					out[j].Err, finished[j] = errInterrupted, true
+				}
+				i = len(items)
+			} else {
+				to, msg, ok := b.prepare(from, items[i], &out[i])
+				if !ok {
+					finished[i] = true
+					continue
+				}
+				next, nextMsg, nextTo = i, msg, to.Address
+			}
+		}
+		if open < 0 && next < 0 {
+			continue
+		}
+		_ = p.conn.SetDeadline(time.Now().Add(b.s.timeout))
+		if open >= 0 {
+			writeData(t.W, openMsg)
+		}
+		if next >= 0 {
+			fmt.Fprintf(t.W, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", from.Address, nextTo)
+		}
+		if err := t.W.Flush(); err != nil {
+			return fail(err, open, next)
+		}
+		if open >= 0 {
+			_, _, err := t.ReadResponse(250)
+			if err != nil && !refused(err) {
+				return fail(err, open, next)
+			}
+			out[open].Err, out[open].Permanent, finished[open] = err, err != nil, true
+			open = -1
+		}
+		if next < 0 {
+			continue
+		}
+		var first error
+		for _, code := range []int{250, 25, 354} {
+			if _, _, err := t.ReadResponse(code); err != nil && first == nil {
+				first = err
+			}
+		}
+		switch {
+		case first == nil:
+			open, openMsg = next, nextMsg
+		case refused(first):
+			// A refused sender or recipient: DATA was refused too and the
+			// transaction must be reset before the next one.
+			out[next].Err, out[next].Permanent, finished[next] = first, true, true
+			if err := p.c.Reset(); err != nil {
+				return fail(err)
+			}
+		default:
+			return fail(first, next)
 		}
 	}
-	if first != nil {
-		// DATA was refused (a rejected sender or recipient): the server is
-		// back in its initial state after RSET.
-		return first
+	return true
+}
+
+// writeData writes msg as DATA content (RFC 5321 section 4.5.2): every
+// line ends in CRLF, a line starting with "." gets a second one, and the
+// end-of-data line follows.
+func writeData(w *bufio.Writer, msg []byte) {
+	for len(msg) > 0 {
+		line := msg
+		rest := []byte(nil)
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			line, rest = msg[:i], msg[i+1:]
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) > 0 && line[0] == '.' {
+			w.WriteByte('.')
+		}
+		w.Write(line)
+		w.WriteString("\r\n")
+		msg = rest
 	}
-	w := t.DotWriter()
-	if _, err := w.Write(msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	_, _, err = t.ReadResponse(250)
-	return err
+	w.WriteString(".\r\n")
 }

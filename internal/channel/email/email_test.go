@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,37 @@ func TestBulkSendsOverReusedConnections(t *testing.T) {
 	for _, want := range []string{"List-Unsubscribe: <https://status.example/unsubscribe?id=1&sig=x>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click", "Message-ID: <k1@cafe-express.fr>", "Ne plus recevoir ces alertes"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first message lacks %q:\n%s", want, first)
+		}
+	}
+}
+
+// Lines that start with a dot survive the trip (RFC 5321 dot-stuffing),
+// in a pipelined batch as in a lone message.
+func TestBulkDotStuffing(t *testing.T) {
+	srv := emailtest.Start(t)
+	s, err := New(srv.URL(), "Café Express <alertes@cafe-express.fr>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewBulk(s, 1, 10)
+	defer b.Close()
+	text := "Bonjour,\n.\n..deux points\n.un point\nfin."
+	var items []deliver.Item
+	for i := range 3 {
+		items = append(items, deliver.Item{Key: fmt.Sprintf("k%d", i), Address: fmt.Sprintf("c%d@example.org", i), Lang: "fr", Subject: "Panne", Text: text})
+	}
+	for _, r := range b.Send(context.Background(), items) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	msgs := srv.Wait(3, 5*time.Second)
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m.Data, "Bonjour,\r\n.\r\n..deux points\r\n.un point\r\nfin.") {
+			t.Fatalf("%v received:\n%s", m.To, m.Data)
 		}
 	}
 }
