@@ -381,3 +381,49 @@ func TestGoneAddressesAreDropped(t *testing.T) {
 		}
 	})
 }
+
+// A channel whose providers all deduplicate skips the "sending" mark (an
+// interrupted send is just sent again with its key); attempts are still
+// counted, and dead-lettering still happens after MaxAttempts.
+func TestAttemptsCountedWithoutTheSendingMark(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.subscribe(t, "ok@example.org", "fr")
+		w.subscribe(t, "down@example.org", "fr")
+		w.publishEmailAck(t, false)
+		s := newSink("p")
+		s.idempotent = true
+		var states []string
+		s.fail = func(_ int, it deliver.Item) *deliver.Result {
+			var st string
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT state FROM deliveries WHERE idem_key = ?`), it.Key).Scan(&st); err == nil {
+				states = append(states, st)
+			}
+			if it.Address == "down@example.org" {
+				return &deliver.Result{Err: errors.New("503 unavailable")}
+			}
+			return nil
+		}
+		drain(t, deliver.New(db, []deliver.Sender{s}, fastOptions()))
+		for _, st := range states {
+			if st != "queued" {
+				t.Fatalf("a delivery was %q while sent to an idempotent provider", st)
+			}
+		}
+		for addr, want := range map[string]struct {
+			state    string
+			attempts int
+		}{"ok@example.org": {"sent", 1}, "down@example.org": {"dead", fastOptions().MaxAttempts}} {
+			var (
+				st string
+				n  int
+			)
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT state, attempts FROM deliveries WHERE address = ?`), addr).Scan(&st, &n); err != nil {
+				t.Fatal(err)
+			}
+			if st != want.state || n != want.attempts {
+				t.Errorf("%s: %s after %d attempts, want %s after %d", addr, st, n, want.state, want.attempts)
+			}
+		}
+	})
+}

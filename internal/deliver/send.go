@@ -91,8 +91,15 @@ func (e *Engine) process(ctx context.Context, j job) error {
 		}
 	}
 	if len(due) > 0 {
-		if err := e.markSending(ctx, due); err != nil {
-			return err
+		// The "sending" mark tells a crash's survivors which deliveries may
+		// have reached a provider that cannot deduplicate. When every
+		// provider of the channel deduplicates by key, an interrupted send
+		// is simply sent again, so the mark (one more write per delivery)
+		// is skipped; attempts are then counted when the outcome is recorded.
+		if !allIdempotent(senders) {
+			if err := e.markSending(ctx, due); err != nil {
+				return err
+			}
 		}
 		content, err := e.contents(ctx, due[0].messageID)
 		if err != nil {
@@ -101,6 +108,20 @@ func (e *Engine) process(ctx context.Context, j job) error {
 		e.sendAll(ctx, senders, due, content)
 	}
 	return e.finishJob(ctx, j.id)
+}
+
+// countAttempt counts the attempt of a row whose "sending" mark, which
+// counts it, was skipped.
+const countAttempt = `attempts = CASE WHEN state = 'sending' THEN attempts ELSE attempts + 1 END`
+
+// allIdempotent reports whether every provider of a channel deduplicates.
+func allIdempotent(ss []Sender) bool {
+	for _, s := range ss {
+		if !s.Idempotent() {
+			return false
+		}
+	}
+	return len(ss) > 0
 }
 
 func (e *Engine) markSending(ctx context.Context, ds []delivery) error {
@@ -265,7 +286,7 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 				plain = append(plain, o.d)
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', updated_at = ? WHERE id = ?`), provider, o.providerID, now, o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', attempts = ?, updated_at = ? WHERE id = ?`), provider, o.providerID, o.d.attempts+1, now, o.d.id); err != nil {
 				return err
 			}
 		}
@@ -274,12 +295,12 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 			for _, d := range part {
 				args = append(args, d.id)
 			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, last_error = '', updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, last_error = '', `+countAttempt+`, updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
 				return err
 			}
 		}
 		for _, o := range failed {
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'failed', provider = ?, last_error = ?, updated_at = ? WHERE id = ?`), provider, truncate(o.reason), now, o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'failed', provider = ?, last_error = ?, attempts = ?, updated_at = ? WHERE id = ?`), provider, truncate(o.reason), o.d.attempts+1, now, o.d.id); err != nil {
 				return err
 			}
 		}
@@ -297,15 +318,15 @@ func (e *Engine) reschedule(ctx context.Context, provider string, rows []outcome
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, o := range rows {
 			if o.d.attempts+1 >= e.o.MaxAttempts {
-				if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'dead', provider = ?, last_error = ?, updated_at = ? WHERE id = ?`),
-					provider, truncate(fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)), e.t(now), o.d.id); err != nil {
+				if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'dead', provider = ?, last_error = ?, attempts = ?, updated_at = ? WHERE id = ?`),
+					provider, truncate(fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)), o.d.attempts+1, e.t(now), o.d.id); err != nil {
 					return err
 				}
 				continue
 			}
 			next := now.Add(e.backoff(o.d.attempts+1, o.after))
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'queued', provider = ?, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?`),
-				provider, truncate(o.reason), e.t(next), e.t(now), o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'queued', provider = ?, last_error = ?, next_at = ?, attempts = ?, updated_at = ? WHERE id = ?`),
+				provider, truncate(o.reason), e.t(next), o.d.attempts+1, e.t(now), o.d.id); err != nil {
 				return err
 			}
 		}
