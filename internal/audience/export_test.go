@@ -3,10 +3,14 @@ package audience
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/csv"
 	"strings"
 	"testing"
 
+	"github.com/vigie-hq/vigie/internal/channel/webpush"
 	"github.com/vigie-hq/vigie/internal/store"
 	"github.com/vigie-hq/vigie/internal/store/storetest"
 )
@@ -67,6 +71,16 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if _, err := s.Import(ctx, strings.NewReader("channel,address\ntelegram,-100123\n"), ImportOptions{Source: "=cmd", Wording: "v1"}); err != nil {
 			t.Fatal(err)
 		}
+		// A browser subscribed on the status page (web push).
+		key, err := ecdh.P256().GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		browser := webpush.Subscription{Endpoint: "https://push.example/send/abc", P256DH: base64.RawURLEncoding.EncodeToString(key.PublicKey().Bytes()),
+			Auth: base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef"))}.JSON()
+		if err := s.AddBrowser(ctx, browser, "fr", []string{"delivery"}, "client", "v3"); err != nil {
+			t.Fatal(err)
+		}
 		if found, err := s.Erase(ctx, "email", "person007@example.org"); err != nil || !found {
 			t.Fatalf("erase: %v %v", found, err)
 		}
@@ -89,12 +103,12 @@ func TestExportImportRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
-		if rep.NotConfirmed != 2 || rep.Added != 119+2+3 {
+		if rep.NotConfirmed != 2 || rep.Added != 119+2+3+1 {
 			t.Fatalf("re-import report: %+v", rep)
 		}
 		before, _ := s.CountConfirmed(ctx)
 		after, _ := fresh.CountConfirmed(ctx)
-		if len(before) != 3 || before["email"] != after["email"] || before["sms"] != after["sms"] || before["telegram"] != after["telegram"] {
+		if len(before) != 4 || before["email"] != after["email"] || before["sms"] != after["sms"] || before["telegram"] != after["telegram"] || after["push"] != 1 {
 			t.Fatalf("confirmed counts: before %v, after %v", before, after)
 		}
 		var again bytes.Buffer

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/vigie-hq/vigie/internal/channel/webpush"
 	"github.com/vigie-hq/vigie/internal/store"
 )
 
@@ -268,8 +269,15 @@ func normalize(channel, addr string) (string, string) {
 			return "", "not a Telegram chat id"
 		}
 		return addr, ""
+	case "push":
+		// A browser's PushSubscription JSON, as an export writes it.
+		sub, err := webpush.ParseSubscription(addr)
+		if err != nil {
+			return "", strings.TrimPrefix(err.Error(), "webpush: ")
+		}
+		return sub.JSON(), ""
 	}
-	return "", fmt.Sprintf("unknown channel %q (email, sms, webhook, telegram)", channel)
+	return "", fmt.Sprintf("unknown channel %q (email, sms, webhook, telegram, push)", channel)
 }
 
 // NormalizePhone turns a phone number into E.164 (+33612345678) with

@@ -46,9 +46,9 @@ func TestImport(t *testing.T) {
 			t.Fatalf("counts %v", n)
 		}
 		// One bad line rejects everything...
-		bad := "channel,address,lang\nemail,ok@example.org,fr\nsms,12,fr\npigeon,x,fr\nemail,x@example.org,de\n"
+		bad := "channel,address,lang\nemail,ok@example.org,fr\nsms,12,fr\npigeon,x,fr\nemail,x@example.org,de\npush,\"{\"\"endpoint\"\":\"\"http://push.example/x\"\"}\",fr\n"
 		rep, err = s.Import(ctx, strings.NewReader(bad), opts)
-		if err == nil || len(rep.Problems) != 3 {
+		if err == nil || len(rep.Problems) != 4 || !strings.Contains(rep.Problems[3].String(), "line 6, address: subscription endpoint must be an absolute https URL") {
 			t.Fatalf("bad file: %+v %v", rep, err)
 		}
 		if !strings.Contains(rep.Problems[0].String(), "line 3, address") || !strings.Contains(rep.Problems[1].String(), "line 4, channel") || !strings.Contains(rep.Problems[2].String(), "line 5, lang") {

@@ -30,11 +30,7 @@ func canonical(raw json.RawMessage, allowHTTP bool) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	b, err := json.Marshal(map[string]any{"endpoint": sub.Endpoint, "keys": map[string]string{"p256dh": sub.P256DH, "auth": sub.Auth}})
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
+	return sub.JSON(), true
 }
 
 // handlePushSubscribe records the subscription a browser created after its

@@ -81,6 +81,14 @@ func ParseSubscription(raw string) (Subscription, error) {
 	return parseSubscription(raw, false)
 }
 
+// JSON is the subscription in the one form Vigie stores, whatever the
+// browser sent: {"endpoint":…,"keys":{"auth":…,"p256dh":…}}. The same
+// browser thus always has the same address.
+func (s Subscription) JSON() string {
+	b, _ := json.Marshal(map[string]any{"endpoint": s.Endpoint, "keys": map[string]string{"p256dh": s.P256DH, "auth": s.Auth}})
+	return string(b)
+}
+
 // ParseLocalSubscription is ParseSubscription that also accepts http
 // endpoints: a push service on the local machine, for tests and
 // development (the allow_private_targets setting).
