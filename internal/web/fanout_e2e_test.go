@@ -97,7 +97,9 @@ func fanoutPlan(t *testing.T, twilioURL, telegramURL string) string {
 // local server). Marie declares the WhatsApp outage in the console and
 // publishes the acknowledgements from the crisis room; every recipient
 // gets exactly one message in their language, Twilio's delivery receipts
-// come back, and the crisis room shows the reach per channel.
+// come back, a browser that unsubscribed meanwhile (the push service
+// answers 410) is dropped from the audience, and the crisis room shows the
+// reach per channel.
 func TestCrisisRoomReachesTheAudienceOnFiveChannels(t *testing.T) {
 	ctx := context.Background()
 	mail := testpeer.StartMailpit(t)
@@ -156,10 +158,21 @@ func TestCrisisRoomReachesTheAudienceOnFiveChannels(t *testing.T) {
 		t.Fatalf("import: %+v %v", rep, err)
 	}
 	browsers := map[string]string{} // client hash → language
-	for i := range fanPush {
+	var goneHash, goneSub string    // a browser that unsubscribed since
+	for i := range fanPush + 1 {
 		sub, hash, err := push.Subscribe(ctx, vapidPub)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i == fanPush {
+			goneHash, goneSub = hash, sub
+			if err := subs.AddBrowser(ctx, sub, "fr", nil, "e2e", "v1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := push.Expire(ctx, hash); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
 		browsers[hash] = lang(i)
 		if i < 2 {
@@ -275,6 +288,9 @@ func TestCrisisRoomReachesTheAudienceOnFiveChannels(t *testing.T) {
 	if channel != 1 {
 		problems = append(problems, fmt.Sprintf("%d posts in the Telegram channel", channel))
 	}
+	if n, err := push.Notifications(ctx, goneHash); err == nil && len(n) > 0 {
+		problems = append(problems, "the unsubscribed browser got a notification")
+	}
 	if len(problems) > 0 {
 		t.Fatalf("%d problems, first ones:\n%s", len(problems), strings.Join(problems[:min(len(problems), 15)], "\n"))
 	}
@@ -303,7 +319,7 @@ func TestCrisisRoomReachesTheAudienceOnFiveChannels(t *testing.T) {
 	want := map[string]string{
 		"email":    fmt.Sprintf("email: %d sent", fanEmail),
 		"sms":      fmt.Sprintf("sms: %d delivered", fanSMS),
-		"push":     fmt.Sprintf("push: %d sent", fanPush),
+		"push":     fmt.Sprintf("push: %d sent, 1 failed", fanPush),
 		"webhook":  fmt.Sprintf("webhook: %d sent", fanWebhook),
 		"telegram": fmt.Sprintf("telegram: %d sent", fanTelegram+1),
 	}
@@ -336,9 +352,23 @@ func TestCrisisRoomReachesTheAudienceOnFiveChannels(t *testing.T) {
 	t.Logf("reach in the crisis room:\n%s", strings.Join(lines, "\n"))
 	for _, l := range lines {
 		for _, bad := range []string{"failed", "dead", "uncertain"} {
-			if strings.Contains(l, bad) {
+			if strings.Contains(l, bad) && !strings.Contains(l, "push: ") {
 				t.Errorf("reach line with %s deliveries: %s", bad, l)
 			}
 		}
+	}
+	// The push service answered 410 for the unsubscribed browser: it is
+	// no longer a subscriber.
+	page, err := subs.Search(ctx, audience.Filter{Channel: "push", State: audience.Confirmed}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range page.Subscribers {
+		if sub.Address == goneSub {
+			t.Fatal("the browser the push service says is gone is still subscribed")
+		}
+	}
+	if len(page.Subscribers) != fanPush {
+		t.Fatalf("%d browsers still subscribed, want %d", len(page.Subscribers), fanPush)
 	}
 }
