@@ -354,6 +354,11 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	srv.RegisterOnShutdown(a.console.Close)
 	srv.RegisterOnShutdown(a.status.Close)
 	srv.RegisterOnShutdown(a.qa.Close)
+	if a.role != RoleWorker {
+		// The status page's hot requests are answered from its snapshot
+		// before net/http (see statuspage.FastListener).
+		ln = a.status.FastListener(ln)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	workers, stopWorkers := context.WithCancel(ctx)

@@ -76,14 +76,17 @@ type Options struct {
 
 // Server serves the public status page from in-memory snapshots.
 type Server struct {
-	o        Options
-	current  atomic.Pointer[Snapshot]
-	version  atomic.Int64
-	last     *model
-	lastMu   sync.Mutex
-	kick     chan struct{}
-	live     *streams
-	smsGuard *smsGuard
+	o       Options
+	current atomic.Pointer[Snapshot]
+	// routedLangs are the page languages Routes registered (the fast path
+	// serves the same ones).
+	routedLangs []string
+	version     atomic.Int64
+	last        *model
+	lastMu      sync.Mutex
+	kick        chan struct{}
+	live        *streams
+	smsGuard    *smsGuard
 	// toUpload holds the newest snapshot not yet mirrored to the bucket.
 	toUpload chan *Snapshot
 }
@@ -347,16 +350,7 @@ func (s *Server) broadcast() {
 
 // pickLang returns the snapshot language for a request's Accept-Language.
 func (snap *Snapshot) pickLang(r *http.Request) string {
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		for _, l := range snap.langs {
-			if l == base {
-				return l
-			}
-		}
-	}
-	return snap.langs[0]
+	return snap.pickLangHeader(r.Header.Get("Accept-Language"))
 }
 
 // Routes registers the public site on mux. Pages exist per language of the
@@ -364,7 +358,8 @@ func (snap *Snapshot) pickLang(r *http.Request) string {
 // gets its URL at the next start, and is served at / meanwhile.
 func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleRoot)
-	for _, lang := range s.o.Plan().Organisation.Languages {
+	s.routedLangs = append([]string(nil), s.o.Plan().Organisation.Languages...)
+	for _, lang := range s.routedLangs {
 		mux.HandleFunc("GET /"+lang+"/{$}", s.handleStatic)
 		mux.HandleFunc("GET /"+lang+"/faq/{$}", s.handleStatic)
 	}
@@ -392,9 +387,12 @@ func (s *Server) unavailable(w http.ResponseWriter) {
 	http.Error(w, "status page is starting", http.StatusServiceUnavailable)
 }
 
+// cspValue is the pages' Content-Security-Policy.
+const cspValue = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *"
+
 func securityHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors *")
+	h.Set("Content-Security-Policy", cspValue)
 	h.Set("Referrer-Policy", "no-referrer")
 }
 
