@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Status page load benchmark: vigie serve vs nginx serving the static export
 # of the same page, in the same run, on loopback. Bounded: each wrk run lasts
-# DURATION (default 10s); total about 2 × 2 × 2 × DURATION plus setup.
+# DURATION (default 10s), ROUNDS alternating rounds (default 3, medians
+# reported); total about 2 × 2 × 2 × ROUNDS × DURATION plus setup.
 #
 #   bash bench/statuspage.sh            # 64 and 256 connections, 10 s each
 #   DURATION=5s CONNS="64" bash bench/statuspage.sh
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"64 256"}
+ROUNDS=${ROUNDS:-3}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx is not installed (apt-get install nginx-light)"; exit 2; }
@@ -61,15 +63,26 @@ run() { # url conns → "rps p50 p99 errors"
   errs=$(awk '/Non-2xx|Socket errors/{print}' <<<"$out" | tr '\n' ' ')
   echo "$rps $p50 $p99 ${errs:-0}"
 }
+# median of the numbers on stdin
+median() { sort -g | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
+echo "ROUNDS=$ROUNDS alternating rounds of ${DURATION} per server and case; medians (a p99 alone swings 2x between runs on a shared 2-core machine)"
 echo "| path | conns | vigie req/s | nginx req/s | ratio | vigie p50 ms | nginx p50 ms | vigie p99 ms | nginx p99 ms | p99 ratio | errors |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for path in /api/v2/summary.json /fr/; do
   for c in $CONNS; do
-    read -r vr v50 v99 verr <<<"$(run "http://127.0.0.1:$vport$path" "$c")"
-    read -r nr n50 n99 nerr <<<"$(run "http://127.0.0.1:$nport$path" "$c")"
+    vrs=() v50s=() v99s=() nrs=() n50s=() n99s=() errs=""
+    for round in $(seq 1 "$ROUNDS"); do
+      read -r vr v50 v99 verr <<<"$(run "http://127.0.0.1:$vport$path" "$c")"
+      read -r nr n50 n99 nerr <<<"$(run "http://127.0.0.1:$nport$path" "$c")"
+      vrs+=("$vr") v50s+=("$v50") v99s+=("$v99") nrs+=("$nr") n50s+=("$n50") n99s+=("$n99")
+      errs="$errs vigie: $verr nginx: $nerr;"
+    done
+    vr=$(printf '%s\n' "${vrs[@]}" | median); nr=$(printf '%s\n' "${nrs[@]}" | median)
+    v50=$(printf '%s\n' "${v50s[@]}" | median); n50=$(printf '%s\n' "${n50s[@]}" | median)
+    v99=$(printf '%s\n' "${v99s[@]}" | median); n99=$(printf '%s\n' "${n99s[@]}" | median)
     ratio=$(awk -v a="$vr" -v b="$nr" 'BEGIN{printf "%.2f", a/b}')
     p99r=$(awk -v a="$v99" -v b="$n99" 'BEGIN{printf "%.2f", a/b}')
-    echo "| $path | $c | $vr | $nr | $ratio | $v50 | $n50 | $v99 | $n99 | $p99r | vigie: $verr nginx: $nerr |"
+    echo "| $path | $c | $vr | $nr | $ratio | $v50 | $n50 | $v99 | $n99 | $p99r |$errs |"
   done
 done
 echo

@@ -126,8 +126,16 @@ func (f *fastListener) track(c net.Conn, on bool) {
 // request needs net/http.
 func (f *fastListener) serveConn(c net.Conn) {
 	f.track(c, true)
-	br := bufio.NewReaderSize(c, fastHeadMax)
-	var out []byte
+	br := fastReaders.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		fastReaders.Put(br)
+	}()
+	var (
+		out             []byte
+		readBy, writeBy time.Time
+	)
 	for {
 		select {
 		case <-f.done:
@@ -136,14 +144,23 @@ func (f *fastListener) serveConn(c net.Conn) {
 			return
 		default:
 		}
-		_ = c.SetReadDeadline(time.Now().Add(fastIdle))
+		// Deadlines move at most once a second: setting one costs a lock
+		// and a timer update, more than answering the request.
+		now := time.Now()
+		if readBy.Sub(now) < fastIdle-time.Second {
+			readBy = now.Add(fastIdle)
+			_ = c.SetReadDeadline(readBy)
+		}
 		if _, err := br.Peek(1); err != nil {
 			f.track(c, false)
 			c.Close()
 			return
 		}
-		_ = c.SetReadDeadline(time.Now().Add(fastReadHead))
-		head, ok := peekHead(br)
+		head, ok := peekHead(br, func() {
+			// The head is not all there: the rest must come soon.
+			readBy = time.Now().Add(fastReadHead)
+			_ = c.SetReadDeadline(readBy)
+		})
 		var req fastRequest
 		if ok {
 			ok = req.parse(head)
@@ -159,7 +176,10 @@ func (f *fastListener) serveConn(c net.Conn) {
 		}
 		out = resp
 		_, _ = br.Discard(len(head))
-		_ = c.SetWriteDeadline(time.Now().Add(fastWrite))
+		if writeBy.Sub(now) < fastWrite-time.Second {
+			writeBy = now.Add(fastWrite)
+			_ = c.SetWriteDeadline(writeBy)
+		}
 		var err error
 		if req.bigBody != nil {
 			bufs := net.Buffers{resp, req.bigBody}
@@ -177,6 +197,10 @@ func (f *fastListener) serveConn(c net.Conn) {
 		}
 	}
 }
+
+// fastReaders are the connections' read buffers: a connection handed to
+// net/http (every live stream) gives its buffer back at once.
+var fastReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, fastHeadMax) }}
 
 // handOver gives the connection to net/http with the bytes already read.
 func (f *fastListener) handOver(c net.Conn, br *bufio.Reader) {
@@ -208,8 +232,10 @@ func (c *replayConn) Read(p []byte) (int, error) {
 
 // peekHead returns the request head (through the empty line) without
 // consuming it; false when it is longer than the buffer or the connection
-// fails first (net/http then answers or closes).
-func peekHead(br *bufio.Reader) ([]byte, bool) {
+// fails first (net/http then answers or closes). beforeWait is called once
+// if it has to wait for more bytes.
+func peekHead(br *bufio.Reader, beforeWait func()) ([]byte, bool) {
+	waited := false
 	for {
 		buf, _ := br.Peek(br.Buffered())
 		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
@@ -217,6 +243,10 @@ func peekHead(br *bufio.Reader) ([]byte, bool) {
 		}
 		if br.Buffered() >= fastHeadMax {
 			return nil, false
+		}
+		if !waited {
+			beforeWait()
+			waited = true
 		}
 		if _, err := br.Peek(br.Buffered() + 1); err != nil {
 			return nil, false

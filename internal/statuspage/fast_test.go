@@ -229,3 +229,25 @@ func TestFastListenerLiveStream(t *testing.T) {
 	}
 	t.Fatalf("no event: %v", sc.Err())
 }
+
+// BenchmarkFastRequest is the fast path's work for one request: parse the
+// head, build the answer.
+func BenchmarkFastRequest(b *testing.B) {
+	f := newFixture(b)
+	mux := http.NewServeMux()
+	f.page.Routes(mux)
+	head := []byte("GET /api/v2/summary.json HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept-Encoding: gzip\r\nAccept-Language: fr\r\n\r\n")
+	var out []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var req fastRequest
+		if !req.parse(head) {
+			b.Fatal("not fast")
+		}
+		resp, ok := f.page.fastReply(&req, out[:0])
+		if !ok {
+			b.Fatal("no reply")
+		}
+		out = resp
+	}
+}
