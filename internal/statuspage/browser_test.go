@@ -51,9 +51,11 @@ func newBrowserSite(t testing.TB) *browserSite {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	page := New(Options{Source: svc, Reports: userreport.NewStore(db, nil), Plan: func() *plan.Plan { return p }, Events: svc.Hub(), BaseURL: hs.URL,
+	// The browser talks to the page as vigie serve serves it: through the
+	// fast path, net/http behind it.
+	hs := httptest.NewUnstartedServer(mux)
+	base := "http://" + hs.Listener.Addr().String()
+	page := New(Options{Source: svc, Reports: userreport.NewStore(db, nil), Plan: func() *plan.Plan { return p }, Events: svc.Hub(), BaseURL: base,
 		Mailer: mailer{sender}, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		ClientKey: func(r *http.Request) string { return r.UserAgent() }})
 	page.SetSubscribers(audience.NewStore(db, nil))
@@ -61,6 +63,9 @@ func newBrowserSite(t testing.TB) *browserSite {
 		t.Fatal(err)
 	}
 	page.Routes(mux)
+	hs.Listener = page.FastListener(hs.Listener)
+	hs.Start()
+	t.Cleanup(hs.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	go page.Run(ctx)
 	t.Cleanup(cancel)
