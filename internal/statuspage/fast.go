@@ -12,12 +12,13 @@ import (
 	"time"
 )
 
-// Fast-path limits: a request head larger than fastHeadMax, or a
-// connection idle longer than fastIdle, is left to net/http or closed.
+// Fast-path limits: a request head larger than fastHeadMax goes to
+// net/http; a connection idle longer than fastIdle, or whose head takes
+// longer than fastReadHead to arrive, is closed.
 const (
+	fastReadHead    = 5 * time.Second
 	fastHeadMax     = 4096
 	fastIdle        = 120 * time.Second
-	fastReadHead    = 5 * time.Second
 	fastWrite       = 60 * time.Second
 	fastInlineLimit = 32 << 10 // bodies up to this size are copied into the head's write
 )
@@ -35,6 +36,7 @@ const (
 // requests (TestFastPathAnswersAsNetHTTP).
 func (s *Server) FastListener(ln net.Listener) net.Listener {
 	f := &fastListener{ln: ln, s: s, handoff: make(chan net.Conn), done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	f.readHead.Store(int64(fastReadHead))
 	go f.acceptLoop()
 	return f
 }
@@ -52,6 +54,8 @@ type fastListener struct {
 
 	// handedOver counts connections given to net/http.
 	handedOver atomic.Int64
+	// readHead is fastReadHead, in nanoseconds (tests shorten it).
+	readHead atomic.Int64
 }
 
 func (f *fastListener) Addr() net.Addr { return f.ln.Addr() }
@@ -156,11 +160,16 @@ func (f *fastListener) serveConn(c net.Conn) {
 			c.Close()
 			return
 		}
-		head, ok := peekHead(br, func() {
+		head, ok, err := peekHead(br, func() {
 			// The head is not all there: the rest must come soon.
-			readBy = time.Now().Add(fastReadHead)
+			readBy = time.Now().Add(time.Duration(f.readHead.Load()))
 			_ = c.SetReadDeadline(readBy)
 		})
+		if err != nil { // too slow, or gone
+			f.track(c, false)
+			c.Close()
+			return
+		}
 		var req fastRequest
 		if ok {
 			ok = req.parse(head)
@@ -180,7 +189,6 @@ func (f *fastListener) serveConn(c net.Conn) {
 			writeBy = now.Add(fastWrite)
 			_ = c.SetWriteDeadline(writeBy)
 		}
-		var err error
 		if req.bigBody != nil {
 			bufs := net.Buffers{resp, req.bigBody}
 			_, err = bufs.WriteTo(c)
@@ -231,25 +239,26 @@ func (c *replayConn) Read(p []byte) (int, error) {
 }
 
 // peekHead returns the request head (through the empty line) without
-// consuming it; false when it is longer than the buffer or the connection
-// fails first (net/http then answers or closes). beforeWait is called once
-// if it has to wait for more bytes.
-func peekHead(br *bufio.Reader, beforeWait func()) ([]byte, bool) {
+// consuming it. It reports false, for net/http to answer, when the head is
+// longer than the buffer or ends lines with a bare LF; an error when the
+// connection fails or the rest of the head does not come in time.
+// beforeWait is called once if it has to wait for more bytes.
+func peekHead(br *bufio.Reader, beforeWait func()) ([]byte, bool, error) {
 	waited := false
 	for {
 		buf, _ := br.Peek(br.Buffered())
 		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
-			return buf[:i+4], true
+			return buf[:i+4], true, nil
 		}
-		if br.Buffered() >= fastHeadMax {
-			return nil, false
+		if br.Buffered() >= fastHeadMax || bytes.Contains(buf, []byte("\n\n")) {
+			return nil, false, nil
 		}
 		if !waited {
 			beforeWait()
 			waited = true
 		}
 		if _, err := br.Peek(br.Buffered() + 1); err != nil {
-			return nil, false
+			return nil, false, err
 		}
 	}
 }

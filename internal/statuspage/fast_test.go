@@ -140,6 +140,8 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 		exchange{"GET /fr/../en/ HTTP/1.1\r\nHost: a\r\n\r\n", 1, "GET", false},
 		exchange{"POST /report HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 21\r\n\r\ndependency=whatsapp&x", 1, "POST", false},
 		exchange{"DELETE /fr/ HTTP/1.1\r\nHost: a\r\n\r\n", 1, "DELETE", false},
+		exchange{"GET /fr/ HTTP/1.1\nHost: a\n\n", 1, "GET", false},
+		exchange{"GET /fr/ HTTP/1.1\r\nHost: a\r\nX-Long: " + strings.Repeat("y", 5000) + "\r\n\r\n", 1, "GET", false},
 		// A fast request, then one for net/http on the same connection,
 		// then a fast one again (net/http keeps the connection).
 		exchange{"GET /fr/ HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\nGET /en/ HTTP/1.1\r\nHost: a\r\n\r\n", 3, "GET", false},
@@ -249,5 +251,30 @@ func BenchmarkFastRequest(b *testing.B) {
 			b.Fatal("no reply")
 		}
 		out = resp
+	}
+}
+
+// A client that sends half a request head and stalls is disconnected once
+// the head timeout passes (slow-loris).
+func TestFastListenerSlowHead(t *testing.T) {
+	f := newFixture(t)
+	addr, fl := startFast(t, f)
+	fl.readHead.Store(int64(200 * time.Millisecond))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /fr/ HTTP/1.1\r\nHost: a\r\n")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if n, err := c.Read(make([]byte, 1)); err != io.EOF || n != 0 {
+		t.Fatalf("read %d bytes, %v; want the connection closed", n, err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("closed after %s", d)
+	}
+	if fl.handedOver.Load() != 0 {
+		t.Fatal("a stalled head was handed to net/http")
 	}
 }
