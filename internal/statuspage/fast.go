@@ -35,8 +35,17 @@ const (
 // from then on. Responses are the ones net/http gives for the same
 // requests (TestFastPathAnswersAsNetHTTP).
 func (s *Server) FastListener(ln net.Listener) net.Listener {
+	return s.fastListener(ln, true)
+}
+
+// fastListener is FastListener; without eventLoops every connection gets
+// a goroutine (the only way off Linux).
+func (s *Server) fastListener(ln net.Listener, eventLoops bool) *fastListener {
 	f := &fastListener{ln: ln, s: s, handoff: make(chan net.Conn), done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	f.readHead.Store(int64(fastReadHead))
+	if eventLoops {
+		f.ep = newEpollServer(f)
+	}
 	go f.acceptLoop()
 	return f
 }
@@ -56,6 +65,8 @@ type fastListener struct {
 	handedOver atomic.Int64
 	// readHead is fastReadHead, in nanoseconds (tests shorten it).
 	readHead atomic.Int64
+	// ep are the event loops (Linux), nil when connections get goroutines.
+	ep *epollServer
 }
 
 func (f *fastListener) Addr() net.Addr { return f.ln.Addr() }
@@ -74,6 +85,9 @@ func (f *fastListener) Accept() (net.Conn, error) {
 // being answered finishes first).
 func (f *fastListener) Close() error {
 	err := f.stop(net.ErrClosed)
+	if f.ep != nil {
+		f.ep.wake()
+	}
 	f.mu.Lock()
 	for c := range f.conns {
 		_ = c.SetReadDeadline(time.Now())
@@ -112,7 +126,9 @@ func (f *fastListener) acceptLoop() {
 			return
 		}
 		delay = 0
-		go f.serveConn(c)
+		if f.ep == nil || !f.ep.add(c) {
+			go f.serveConn(c)
+		}
 	}
 }
 

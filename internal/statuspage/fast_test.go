@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,8 +63,14 @@ func describe(resp *http.Response, body []byte) string {
 	return b.String()
 }
 
+// fastModes are the fast path's two ways of serving connections.
+var fastModes = []struct {
+	name   string
+	events bool
+}{{"event loops", true}, {"goroutines", false}}
+
 // startFast serves the fixture's page through FastListener.
-func startFast(t *testing.T, f *fixture) (string, *fastListener) {
+func startFast(t *testing.T, f *fixture, eventLoops ...bool) (string, *fastListener) {
 	t.Helper()
 	mux := http.NewServeMux()
 	f.page.Routes(mux)
@@ -71,7 +78,7 @@ func startFast(t *testing.T, f *fixture) (string, *fastListener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl := f.page.FastListener(ln).(*fastListener)
+	fl := f.page.fastListener(ln, len(eventLoops) == 0 || eventLoops[0])
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(fl)
 	t.Cleanup(func() {
@@ -88,11 +95,17 @@ func startFast(t *testing.T, f *fixture) (string, *fastListener) {
 // snapshot with each encoding, HEAD, conditional requests, Connection:
 // close, and requests the fast path hands to net/http.
 func TestFastPathAnswersAsNetHTTP(t *testing.T) {
+	for _, m := range fastModes {
+		t.Run(m.name, func(t *testing.T) { fastPathAsNetHTTP(t, m.events) })
+	}
+}
+
+func fastPathAsNetHTTP(t *testing.T, eventLoops bool) {
 	f := newFixture(t)
 	f.outage(t)
 	plainURL, _ := url.Parse(f.url)
 	plain := plainURL.Host
-	fast, fl := startFast(t, f)
+	fast, fl := startFast(t, f, eventLoops)
 
 	snap := f.page.current.Load()
 	paths := append([]string{"/"}, snap.Paths()...)
@@ -257,8 +270,14 @@ func BenchmarkFastRequest(b *testing.B) {
 // A client that sends half a request head and stalls is disconnected once
 // the head timeout passes (slow-loris).
 func TestFastListenerSlowHead(t *testing.T) {
+	for _, m := range fastModes {
+		t.Run(m.name, func(t *testing.T) { slowHead(t, m.events) })
+	}
+}
+
+func slowHead(t *testing.T, eventLoops bool) {
 	f := newFixture(t)
-	addr, fl := startFast(t, f)
+	addr, fl := startFast(t, f, eventLoops)
 	fl.readHead.Store(int64(200 * time.Millisecond))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -276,5 +295,41 @@ func TestFastListenerSlowHead(t *testing.T) {
 	}
 	if fl.handedOver.Load() != 0 {
 		t.Fatal("a stalled head was handed to net/http")
+	}
+}
+
+// A client that sends many requests before reading any answer fills the
+// socket: the fast path keeps what the socket does not take and sends it
+// when the client reads, every answer whole and in order.
+func TestFastPathBackpressure(t *testing.T) {
+	for _, m := range fastModes {
+		t.Run(m.name, func(t *testing.T) {
+			f := newFixture(t)
+			addr, _ := startFast(t, f, m.events)
+			const n = 600
+			want := f.page.current.Load().entries["/fr/"].body
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			go func() {
+				req := "GET /fr/ HTTP/1.1\r\nHost: a\r\n\r\n"
+				io.WriteString(c, strings.Repeat(req, n))
+			}()
+			time.Sleep(300 * time.Millisecond) // let the answers pile up
+			br := bufio.NewReader(c)
+			for i := range n {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("answer %d: %v", i, err)
+				}
+				body, err := io.ReadAll(resp.Body)
+				if err != nil || !bytes.Equal(body, want) {
+					t.Fatalf("answer %d: %d bytes, %v", i, len(body), err)
+				}
+			}
+		})
 	}
 }
