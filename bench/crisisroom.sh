@@ -20,7 +20,7 @@ go build -o "$work/declare" ./bench/declare
 data="$work/data"
 printf '%s\n' 'bench-password-123' | "$work/vigie" user add --data "$data" --username marie --role commander --person marie --password-stdin >/dev/null
 token=$("$work/vigie" token create --data "$data" --user marie --scope write | grep -o 'vigie_[A-Za-z0-9_-]*')
-VIGIE_LOG_LEVEL=warn "$work/vigie" serve --data "$data" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+VIGIE_DETECT=false VIGIE_LOG_LEVEL=warn "$work/vigie" serve --data "$data" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
 for i in $(seq 1 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 

@@ -24,7 +24,7 @@ pgport=$(free_port); port=$(free_port)
 as_pg "$pg_bin/initdb -D $work/pg -U vigie --auth=trust >/dev/null && $pg_bin/pg_ctl -D $work/pg -l $work/pg.log -w -o '-c listen_addresses=127.0.0.1 -p $pgport -k $work' start >/dev/null && $pg_bin/createdb -h 127.0.0.1 -p $pgport -U vigie vigie"
 export VIGIE_DATABASE_URL="postgres://vigie@127.0.0.1:$pgport/vigie?sslmode=disable"
 go build -o "$work/vigie" ./cmd/vigie
-VIGIE_LOG_LEVEL=warn VIGIE_SECRET_KEY=$(head -c 32 /dev/urandom | base64) "$work/vigie" serve --data "$work/data" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+VIGIE_DETECT=false VIGIE_LOG_LEVEL=warn VIGIE_SECRET_KEY=$(head -c 32 /dev/urandom | base64) "$work/vigie" serve --data "$work/data" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
 for i in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 "$work/vigie" incident declare --scenario whatsapp-outage --auto-publish >/dev/null

@@ -6,6 +6,7 @@
 #
 #   bash bench/statuspage.sh            # 64 and 256 connections, 10 s each
 #   DURATION=5s CONNS="64" bash bench/statuspage.sh
+#   SERVE_FLAGS="--role web" …          # extra flags for vigie serve
 #
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light).
 set -euo pipefail
@@ -27,7 +28,7 @@ go build -o "$work/vigie" ./cmd/vigie
 vport=$(free_port); nport=$(free_port)
 data="$work/data"
 "$work/vigie" incident declare --data "$data" --scenario whatsapp-outage --auto-publish >/dev/null 2>&1
-VIGIE_LOG_LEVEL=warn "$work/vigie" serve --data "$data" --listen "127.0.0.1:$vport" >"$work/serve.log" 2>&1 &
+VIGIE_DETECT=false VIGIE_LOG_LEVEL=warn "$work/vigie" serve --data "$data" --listen "127.0.0.1:$vport" ${SERVE_FLAGS:-} >"$work/serve.log" 2>&1 &
 pids+=($!)
 "$work/vigie" statuspage export "$work/public" --data "$data" --base-url "http://127.0.0.1:$vport" >/dev/null 2>&1
 cat >"$work/nginx.conf" <<CONF
