@@ -254,19 +254,31 @@ func (c *replayConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// headLength finds a complete request head at the start of buf. It
+// returns its length, or 0 when more bytes are needed; netHTTP says the
+// head is one for net/http (longer than the fast path's buffer, or with
+// lines ending in a bare LF).
+func headLength(buf []byte) (n int, netHTTP bool) {
+	if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+		return i + 4, false
+	}
+	return 0, len(buf) >= fastHeadMax || bytes.Contains(buf, []byte("\n\n"))
+}
+
 // peekHead returns the request head (through the empty line) without
-// consuming it. It reports false, for net/http to answer, when the head is
-// longer than the buffer or ends lines with a bare LF; an error when the
-// connection fails or the rest of the head does not come in time.
-// beforeWait is called once if it has to wait for more bytes.
+// consuming it. It reports false, for net/http to answer, when headLength
+// says so; an error when the connection fails or the rest of the head
+// does not come in time. beforeWait is called once if it has to wait for
+// more bytes.
 func peekHead(br *bufio.Reader, beforeWait func()) ([]byte, bool, error) {
 	waited := false
 	for {
 		buf, _ := br.Peek(br.Buffered())
-		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
-			return buf[:i+4], true, nil
+		n, netHTTP := headLength(buf)
+		if n > 0 {
+			return buf[:n], true, nil
 		}
-		if br.Buffered() >= fastHeadMax || bytes.Contains(buf, []byte("\n\n")) {
+		if netHTTP {
 			return nil, false, nil
 		}
 		if !waited {
@@ -435,20 +447,8 @@ func (s *Server) fastReply(r *fastRequest, out []byte) ([]byte, bool) {
 	if e == nil {
 		return nil, false
 	}
-	body, enc, etag, length := e.body, "", e.hdr.etag[0], e.hdr.length[0]
-	if e.gz != nil {
-		switch {
-		case acceptsEncoding(r.acceptEncoding, "br"):
-			body, enc, etag, length = e.br, "br", e.hdr.etagBr[0], e.hdr.lengthBr[0]
-		case acceptsEncoding(r.acceptEncoding, "gzip"):
-			body, enc, etag, length = e.gz, "gzip", e.hdr.etagGz[0], e.hdr.lengthGz[0]
-		}
-		if vary == nil {
-			vary = varyEncoding
-		} else {
-			vary = varyLangEncoding
-		}
-	}
+	v, vary := e.pick(r.acceptEncoding, vary)
+	body, etag, length := v.body, v.etag[0], v.length[0]
 	notModified := r.ifNoneMatch != "" && etagMatch(r.ifNoneMatch, etag)
 	if notModified {
 		out = append(out, "HTTP/1.1 304 Not Modified\r\n"...)
@@ -468,9 +468,9 @@ func (s *Server) fastReply(r *fastRequest, out []byte) ([]byte, bool) {
 	}
 	out = append(out, "Cache-Control: "...)
 	out = append(out, e.cache...)
-	if enc != "" {
+	if v.enc != nil {
 		out = append(out, "\r\nContent-Encoding: "...)
-		out = append(out, enc...)
+		out = append(out, v.enc[0]...)
 	}
 	if !notModified {
 		out = append(out, "\r\nContent-Length: "...)

@@ -210,18 +210,18 @@ func (l *eloop) readAndServe(c *econn, now time.Time) {
 // serve answers the complete requests in c.in, in order.
 func (l *eloop) serve(c *econn, now time.Time) {
 	for len(c.pending) == 0 && len(c.in) > 0 {
-		i := bytes.Index(c.in, []byte("\r\n\r\n"))
-		if i < 0 {
-			if len(c.in) >= cap(c.in) || bytes.Contains(c.in, []byte("\n\n")) {
-				l.handOver(c)
-				return
-			}
+		n, netHTTP := headLength(c.in)
+		if netHTTP {
+			l.handOver(c)
+			return
+		}
+		if n == 0 {
 			if c.headStarted.IsZero() {
 				c.headStarted = now
 			}
 			return
 		}
-		head := c.in[:i+4]
+		head := c.in[:n]
 		var req fastRequest
 		ok := req.parse(head)
 		var resp []byte
@@ -233,7 +233,7 @@ func (l *eloop) serve(c *econn, now time.Time) {
 			return
 		}
 		l.scratch = resp
-		c.in = c.in[:copy(c.in, c.in[i+4:])]
+		c.in = c.in[:copy(c.in, c.in[n:])]
 		c.headStarted = time.Time{}
 		c.closeAfterPending = req.close
 		if !l.write(c, resp, now) {

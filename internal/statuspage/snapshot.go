@@ -129,25 +129,38 @@ const (
 	cacheAsset   = "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400"
 )
 
+// variant is the representation of an entry a request gets: its body,
+// Content-Encoding (nil for none), ETag and Content-Length header values.
+type variant struct {
+	body              []byte
+	enc, etag, length []string
+}
+
+// pick chooses the representation for an Accept-Encoding header and
+// extends vary (nil for none) with Accept-Encoding when there is a choice.
+func (e *entry) pick(acceptEncoding string, vary []string) (variant, []string) {
+	v := variant{body: e.body, etag: e.hdr.etag, length: e.hdr.length}
+	if e.gz == nil {
+		return v, vary
+	}
+	switch {
+	case acceptsEncoding(acceptEncoding, "br"):
+		v = variant{body: e.br, enc: hdrBr, etag: e.hdr.etagBr, length: e.hdr.lengthBr}
+	case acceptsEncoding(acceptEncoding, "gzip"):
+		v = variant{body: e.gz, enc: hdrGzip, etag: e.hdr.etagGz, length: e.hdr.lengthGz}
+	}
+	if vary == nil {
+		return v, varyEncoding
+	}
+	return v, varyLangEncoding
+}
+
 // serve writes entry e for r, honouring Accept-Encoding and If-None-Match.
 // vary is the Vary header to send (nil for none).
 func serve(w http.ResponseWriter, r *http.Request, e *entry, vary []string) {
 	h := w.Header()
-	body, enc, etag, length := e.body, []string(nil), e.hdr.etag, e.hdr.length
-	if e.gz != nil {
-		ae := r.Header.Get("Accept-Encoding")
-		switch {
-		case acceptsEncoding(ae, "br"):
-			body, enc, etag, length = e.br, hdrBr, e.hdr.etagBr, e.hdr.lengthBr
-		case acceptsEncoding(ae, "gzip"):
-			body, enc, etag, length = e.gz, hdrGzip, e.hdr.etagGz, e.hdr.lengthGz
-		}
-		if vary == nil {
-			vary = varyEncoding
-		} else {
-			vary = varyLangEncoding
-		}
-	}
+	v, vary := e.pick(r.Header.Get("Accept-Encoding"), vary)
+	body, enc, etag, length := v.body, v.enc, v.etag, v.length
 	h["Content-Type"] = e.hdr.ctype
 	h["Cache-Control"] = e.hdr.cache
 	h["Etag"] = etag
