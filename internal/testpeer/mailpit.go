@@ -2,7 +2,6 @@ package testpeer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -75,7 +74,7 @@ func (m *Mailpit) Messages(ctx context.Context) ([]MailpitMessage, error) {
 			Total    int              `json:"total"`
 			Messages []MailpitMessage `json:"messages"`
 		}
-		if err := m.getJSON(ctx, fmt.Sprintf("/api/v1/messages?start=%d&limit=1000", start), &page); err != nil {
+		if err := callJSON(ctx, "GET", fmt.Sprintf("%s/api/v1/messages?start=%d&limit=1000", m.APIURL, start), nil, &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Messages...)
@@ -101,20 +100,4 @@ func (m *Mailpit) Raw(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("mailpit raw %s: %s %v", id, resp.Status, err)
 	}
 	return string(b), nil
-}
-
-func (m *Mailpit) getJSON(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", m.APIURL+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("mailpit %s: %s", path, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
 }

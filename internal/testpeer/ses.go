@@ -2,9 +2,7 @@ package testpeer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -53,23 +51,11 @@ type SESEmail struct {
 
 // Emails returns every accepted message.
 func (s *SES) Emails(ctx context.Context) ([]SESEmail, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", s.URL+"/store", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("aws-ses-v2-local store: %s", resp.Status)
-	}
 	var out struct {
 		Emails []SESEmail `json:"emails"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("aws-ses-v2-local store: %w", err)
+	if err := callJSON(ctx, "GET", s.URL+"/store", nil, &out); err != nil {
+		return nil, fmt.Errorf("aws-ses-v2-local: %w", err)
 	}
 	return out.Emails, nil
 }

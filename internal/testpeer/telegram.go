@@ -1,11 +1,9 @@
 package testpeer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -47,20 +45,6 @@ type TelegramMessage struct {
 
 // BotMessages returns what the bot with this token sent, oldest first.
 func (tg *Telegram) BotMessages(ctx context.Context, token string) ([]TelegramMessage, error) {
-	body, _ := json.Marshal(map[string]string{"token": token})
-	req, err := http.NewRequestWithContext(ctx, "POST", tg.URL+"/getUpdatesHistory", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("telegram-test-api history: %s", resp.Status)
-	}
 	var out struct {
 		OK     bool `json:"ok"`
 		Result []struct {
@@ -71,7 +55,7 @@ func (tg *Telegram) BotMessages(ctx context.Context, token string) ([]TelegramMe
 			} `json:"message"`
 		} `json:"result"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := callJSON(ctx, "POST", tg.URL+"/getUpdatesHistory", map[string]string{"token": token}, &out); err != nil {
 		return nil, fmt.Errorf("telegram-test-api history: %w", err)
 	}
 	var msgs []TelegramMessage

@@ -13,7 +13,9 @@ package testpeer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -115,7 +117,42 @@ func start(t testing.TB, name string, cmd *exec.Cmd, ready func() error) {
 // httpClient is the peers' API client: loopback only, bounded in time.
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
-// getOK answers nil when url answers 2xx.
+// callJSON sends body (JSON, when not nil) to url and decodes a 200
+// answer into v (when not nil).
+func callJSON(ctx context.Context, method, url string, body, v any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %s", method, url, resp.Status)
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	return nil
+}
+
+// statusOK answers nil when url answers 2xx.
 func statusOK(ctx context.Context, method, url string) error {
 	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {

@@ -1,11 +1,9 @@
 package testpeer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -90,27 +88,8 @@ func (p *PushService) Expire(ctx context.Context, clientHash string) error {
 }
 
 func (p *PushService) post(ctx context.Context, path string, body, v any) error {
-	var buf bytes.Buffer
-	if body != nil {
-		if err := json.NewEncoder(&buf).Encode(body); err != nil {
-			return err
-		}
+	if err := callJSON(ctx, "POST", p.URL+path, body, v); err != nil {
+		return fmt.Errorf("web-push-testing: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", p.URL+path, &buf)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("web-push-testing %s: %s", path, resp.Status)
-	}
-	if v == nil {
-		return nil
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
+	return nil
 }
