@@ -28,16 +28,15 @@ type epollServer struct {
 
 // eloop is one event loop.
 type eloop struct {
-	f          *fastListener
-	epfd       int
-	wakeR      int // read end of the pipe that wakes the loop on Close
-	wakeW      int
-	mu         sync.Mutex
-	conns      map[int]*econn
-	events     []syscall.EpollEvent
-	scratch    []byte
-	lastSweep  time.Time
-	readHeadNs func() time.Duration
+	f         *fastListener
+	epfd      int
+	wakeR     int // read end of the pipe that wakes the loop on Close
+	wakeW     int
+	mu        sync.Mutex
+	conns     map[int]*econn
+	events    []syscall.EpollEvent
+	scratch   []byte
+	lastSweep time.Time
 }
 
 // econn is a connection a loop owns (its own duplicate of the socket).
@@ -85,8 +84,7 @@ func newLoop(f *fastListener) (*eloop, error) {
 		syscall.Close(p[1])
 		return nil, err
 	}
-	return &eloop{f: f, epfd: epfd, wakeR: p[0], wakeW: p[1], conns: map[int]*econn{}, events: make([]syscall.EpollEvent, 256),
-		readHeadNs: func() time.Duration { return time.Duration(f.readHead.Load()) }}, nil
+	return &eloop{f: f, epfd: epfd, wakeR: p[0], wakeW: p[1], conns: map[int]*econn{}, events: make([]syscall.EpollEvent, 256)}, nil
 }
 
 // add gives a new connection to a loop; false if it cannot (the goroutine
@@ -356,7 +354,7 @@ func (l *eloop) sweep(now time.Time) {
 	var expired []*econn
 	for _, c := range l.conns {
 		switch {
-		case !c.headStarted.IsZero() && now.Sub(c.headStarted) > l.readHeadNs(),
+		case !c.headStarted.IsZero() && now.Sub(c.headStarted) > time.Duration(l.f.readHead.Load()),
 			len(c.pending) > 0 && now.Sub(c.writeStarted) > fastWrite,
 			len(c.pending) == 0 && len(c.in) == 0 && now.Sub(c.lastActive) > fastIdle:
 			expired = append(expired, c)
