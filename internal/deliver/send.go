@@ -110,8 +110,8 @@ func (e *Engine) process(ctx context.Context, j job) error {
 	return e.finishJob(ctx, j.id)
 }
 
-// countAttempt counts the attempt of a row whose "sending" mark, which
-// counts it, was skipped.
+// countAttempt counts the attempt when an outcome is recorded, unless the
+// "sending" mark (skipped for providers that deduplicate) counted it.
 const countAttempt = `attempts = CASE WHEN state = 'sending' THEN attempts ELSE attempts + 1 END`
 
 // allIdempotent reports whether every provider of a channel deduplicates.
@@ -286,7 +286,7 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 				plain = append(plain, o.d)
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', attempts = ?, updated_at = ? WHERE id = ?`), provider, o.providerID, o.d.attempts+1, now, o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', `+countAttempt+`, updated_at = ? WHERE id = ?`), provider, o.providerID, now, o.d.id); err != nil {
 				return err
 			}
 		}
@@ -300,7 +300,7 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 			}
 		}
 		for _, o := range failed {
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'failed', provider = ?, last_error = ?, attempts = ?, updated_at = ? WHERE id = ?`), provider, truncate(o.reason), o.d.attempts+1, now, o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'failed', provider = ?, last_error = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`), provider, truncate(o.reason), now, o.d.id); err != nil {
 				return err
 			}
 		}
@@ -318,15 +318,15 @@ func (e *Engine) reschedule(ctx context.Context, provider string, rows []outcome
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, o := range rows {
 			if o.d.attempts+1 >= e.o.MaxAttempts {
-				if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'dead', provider = ?, last_error = ?, attempts = ?, updated_at = ? WHERE id = ?`),
-					provider, truncate(fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)), o.d.attempts+1, e.t(now), o.d.id); err != nil {
+				if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'dead', provider = ?, last_error = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`),
+					provider, truncate(fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)), e.t(now), o.d.id); err != nil {
 					return err
 				}
 				continue
 			}
 			next := now.Add(e.backoff(o.d.attempts+1, o.after))
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'queued', provider = ?, last_error = ?, next_at = ?, attempts = ?, updated_at = ? WHERE id = ?`),
-				provider, truncate(o.reason), e.t(next), o.d.attempts+1, e.t(now), o.d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'queued', provider = ?, last_error = ?, next_at = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`),
+				provider, truncate(o.reason), e.t(next), e.t(now), o.d.id); err != nil {
 				return err
 			}
 		}
