@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigie-hq/vigie/examples"
 	"github.com/vigie-hq/vigie/internal/channel/mastodon/mastodontest"
 	"github.com/vigie-hq/vigie/internal/deliver"
 	"github.com/vigie-hq/vigie/internal/incident"
@@ -23,10 +22,7 @@ import (
 // the vault and used again after a restart.
 func TestReconnectAnExpiredAccount(t *testing.T) {
 	db := storetest.OpenSQLite(t, true)
-	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cafeExpress(t)
 	for _, ch := range []string{"x", "bluesky", "facebook", "instagram", "linkedin"} {
 		delete(p.Channels, ch)
 	}

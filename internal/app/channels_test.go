@@ -16,6 +16,17 @@ import (
 	"github.com/vigie-hq/vigie/internal/plan"
 )
 
+// cafeExpress loads the example plan, a fresh copy for each test to
+// change.
+func cafeExpress(t testing.TB) *plan.Plan {
+	t.Helper()
+	p, _, err := plan.LoadFS(examples.FS, examplePlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func withSetting(p *plan.Plan, channel, key, value string) {
 	c := p.Channels[channel]
 	settings := map[string]any{}
@@ -31,10 +42,7 @@ func withSetting(p *plan.Plan, channel, key, value string) {
 // one post per message in @CafeExpressLyon for the public, one in
 // the couriers' channel for the team.
 func TestAccountChannelsFromThePlan(t *testing.T) {
-	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cafeExpress(t)
 	tg := telegramtest.Start(t, "123:tok")
 	sl := slacktest.Start(t, "xoxb-test")
 	sl.Channel("C07LIVREURS")
@@ -69,10 +77,7 @@ func TestAccountChannelsFromThePlan(t *testing.T) {
 
 // A person whose first preference is Slack is paged by direct message.
 func TestTeamPagedOnSlack(t *testing.T) {
-	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cafeExpress(t)
 	sl := slacktest.Start(t, "xoxb-test")
 	sl.Channel("U07KARIM02")
 	s, err := slack.New(slack.Options{Token: "xoxb-test", APIBase: sl.APIBase()})

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigie-hq/vigie/examples"
 	"github.com/vigie-hq/vigie/internal/channel/bluesky/blueskytest"
 	"github.com/vigie-hq/vigie/internal/channel/facebook/facebooktest"
 	"github.com/vigie-hq/vigie/internal/channel/instagram/instagramtest"
@@ -35,10 +34,7 @@ import (
 // channel the acknowledgement and the resolution.
 func TestCrisisRoomPostsOnEverySocialAccount(t *testing.T) {
 	db := storetest.OpenSQLite(t, true)
-	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cafeExpress(t)
 	xs := xtest.Start(t, xtest.Config{ClientID: "cid", ClientSecret: "cs", AccessToken: "x-access", RefreshToken: "x-refresh"})
 	masto := mastodontest.Start(t, "masto-token")
 	bsky := blueskytest.Start(t, "cafe-express.fr", "app-password")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigie-hq/vigie/examples"
 	"github.com/vigie-hq/vigie/internal/channel/mastodon/mastodontest"
 	"github.com/vigie-hq/vigie/internal/channel/x/xtest"
 	"github.com/vigie-hq/vigie/internal/deliver"
@@ -24,24 +23,11 @@ import (
 // pair is kept sealed in the vault for the next start.
 func TestSocialAccountsFromThePlan(t *testing.T) {
 	db := storetest.OpenSQLite(t, true)
-	p, _, err := plan.LoadFS(examples.FS, "cafe-express/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := cafeExpress(t)
 	masto := mastodontest.Start(t, "masto-token")
 	xs := xtest.Start(t, xtest.Config{ClientID: "cid", ClientSecret: "csecret", AccessToken: "old-access", RefreshToken: "old-refresh"})
-	set := func(name, key, value string) {
-		c := p.Channels[name]
-		settings := map[string]any{}
-		for k, v := range c.Settings {
-			settings[k] = v
-		}
-		settings[key] = value
-		c.Settings = settings
-		p.Channels[name] = c
-	}
-	set("mastodon", "instance", masto.URL())
-	set("x", "base_url", xs.URL())
+	withSetting(p, "mastodon", "instance", masto.URL())
+	withSetting(p, "x", "base_url", xs.URL())
 	delete(p.Channels, "bluesky")
 	env := map[string]string{"MASTODON_ACCESS_TOKEN": "masto-token", "X_CLIENT_ID": "cid", "X_CLIENT_SECRET": "csecret", "X_ACCESS_TOKEN": "old-access", "X_REFRESH_TOKEN": "old-refresh"}
 	sealed, err := vault.New(db, []byte(strings.Repeat("k", 32)), nil)
