@@ -82,11 +82,14 @@ type Server struct {
 	// serves the same ones).
 	routedLangs []string
 	version     atomic.Int64
-	last        *model
-	lastMu      sync.Mutex
-	kick        chan struct{}
-	live        *streams
-	smsGuard    *smsGuard
+	// refreshMu serialises rebuilds: a build that read the database
+	// before a change must not replace one that read it after (a
+	// crisis-room event and an explicit Refresh can overlap).
+	refreshMu sync.Mutex
+	last      *model // guarded by refreshMu
+	kick      chan struct{}
+	live      *streams
+	smsGuard  *smsGuard
 	// toUpload holds the newest snapshot not yet mirrored to the bucket.
 	toUpload chan *Snapshot
 }
@@ -140,13 +143,13 @@ func (s *Server) Trigger() {
 // model exists, the page is re-rendered from it and marked stale, so
 // visitors see the last known state and when it was last updated.
 func (s *Server) Refresh(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	p := s.o.Plan()
 	m, err := buildModel(ctx, s.o.Source, s.o.Reports, s.o.Maintenances, p, s.o.Now())
 	stale := false
 	if err != nil {
-		s.lastMu.Lock()
 		last := s.last
-		s.lastMu.Unlock()
 		if last == nil {
 			return err
 		}
@@ -156,9 +159,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 		}
 		m, stale = last, true
 	} else {
-		s.lastMu.Lock()
 		s.last = m
-		s.lastMu.Unlock()
 	}
 	snap, rerr := s.render(m, stale)
 	if rerr != nil {

@@ -28,21 +28,30 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
 
-// flakySource fails on demand, to test serving through a database outage.
+// flakySource fails on demand, to test serving through a database outage,
+// and can hold the next read until released, to test overlapping rebuilds.
 type flakySource struct {
 	Source
 	mu   sync.Mutex
 	down bool
+	hold chan struct{} // when set, the next List reads, then waits for it
+	held chan struct{} // closed once that List has read
 }
 
 func (f *flakySource) List(ctx context.Context, l incident.ListFilter) ([]incident.Incident, error) {
 	f.mu.Lock()
-	down := f.down
+	down, hold, held := f.down, f.hold, f.held
+	f.hold, f.held = nil, nil
 	f.mu.Unlock()
 	if down {
 		return nil, errors.New("database unreachable")
 	}
-	return f.Source.List(ctx, l)
+	list, err := f.Source.List(ctx, l)
+	if hold != nil {
+		close(held)
+		<-hold
+	}
+	return list, err
 }
 
 type fixture struct {
@@ -296,6 +305,50 @@ func TestServesLastSnapshotWhenDatabaseIsDown(t *testing.T) {
 	}
 	if resp, _ := get(t, f.url+"/api/v2/summary.json"); resp.StatusCode != 200 {
 		t.Fatalf("summary during outage: %d", resp.StatusCode)
+	}
+}
+
+// A rebuild that read the database before a change must not replace the
+// snapshot of a rebuild that read it after.
+func TestOverlappingRebuildsKeepTheNewestState(t *testing.T) {
+	f := newFixture(t)
+	hold, held := make(chan struct{}), make(chan struct{})
+	f.src.mu.Lock()
+	f.src.hold, f.src.held = hold, held
+	f.src.mu.Unlock()
+	older := make(chan error, 1)
+	go func() { older <- f.page.Refresh(context.Background()) }()
+	<-held // the older rebuild has read: no incident yet
+
+	res, err := f.svc.Declare(context.Background(), f.marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.Drafts {
+		if d.PreApproved {
+			if _, err := f.svc.Publish(context.Background(), f.marie, d.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	newer := make(chan error, 1)
+	go func() { newer <- f.page.Refresh(context.Background()) }()
+	// Let the newer rebuild finish if nothing stops it, then release the
+	// older one.
+	select {
+	case err := <-newer:
+		newer <- err
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(hold)
+	for _, ch := range []chan error{older, newer} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, body := get(t, f.url+"/fr/")
+	if !strings.Contains(string(body), "Panne WhatsApp") {
+		t.Fatal("the page went back to the state read before the declaration")
 	}
 }
 
