@@ -374,7 +374,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	if background {
 		wg.Add(1)
-		go func() { defer wg.Done(); a.deliver.Run(workers) }()
+		go func() {
+			defer wg.Done()
+			if err := a.deliver.Recover(workers); err != nil {
+				a.logger.Error("recover delivery jobs", "err", err)
+			}
+			a.deliver.Run(workers)
+		}()
 	}
 	if a.watch != nil && background {
 		wg.Add(1)

@@ -121,9 +121,12 @@ func idemKey(messageID, subscriberID int64, channel string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// Recover releases jobs a crashed process left running. On SQLite this
-// process owns the database, so every running job is an orphan; on
-// PostgreSQL other processes may hold jobs, which their lease protects.
+// Recover releases jobs a crashed process left running. Call it once at
+// start, before any engine of this process runs: on SQLite the process
+// owns the database, so every running job is then an orphan (a second
+// engine's Recover would release jobs a sibling engine holds). On
+// PostgreSQL other processes may hold jobs, which their lease protects, so
+// it does nothing there.
 func (e *Engine) Recover(ctx context.Context) error {
 	if e.db.Dialect() != store.SQLite {
 		return nil
@@ -135,11 +138,8 @@ func (e *Engine) Recover(ctx context.Context) error {
 	return nil
 }
 
-// Run expands and sends until ctx is done.
+// Run expands and sends until ctx is done. It does not Recover.
 func (e *Engine) Run(ctx context.Context) {
-	if err := e.Recover(ctx); err != nil {
-		e.o.Logger.Error("recover delivery jobs", "err", err)
-	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -346,6 +346,48 @@ func TestTwoEnginesShareTheWork(t *testing.T) {
 	})
 }
 
+// A job a dead process left running waits for its lease on PostgreSQL;
+// on SQLite, Recover at start releases it at once.
+func TestRecoverReleasesOrphanedJobs(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.subscribe(t, "orphan@example.org", "fr")
+		msg := w.publishEmailAck(t, false)
+		s := newSink("smtp")
+		e := deliver.New(db, []deliver.Sender{s}, fastOptions())
+		for {
+			n, worked, err := e.ExpandOnce(context.Background())
+			if err != nil || !worked {
+				t.Fatalf("nothing expanded: %v", err)
+			}
+			if n > 0 {
+				break
+			}
+		}
+		// The dead process had claimed the job with an hour's lease.
+		if _, err := db.SQL().Exec(db.Rebind(`UPDATE delivery_jobs SET state = 'running', locked_until = ?, locked_by = 'dead'`),
+			db.TimeArg(time.Now().Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, e)
+		if d, _ := s.count(); d != 0 {
+			t.Fatalf("a job under another process's lease was sent (%d)", d)
+		}
+		if err := e.Recover(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		drain(t, e)
+		reach, _ := e.Reach(context.Background(), msg)
+		want := 1
+		if db.Dialect() == store.Postgres {
+			want = 0 // other processes may be alive: the lease decides
+		}
+		if d, _ := s.count(); d != want || reach["email"]["sent"] != want {
+			t.Fatalf("after Recover: %d sent, reach %v; want %d", d, reach, want)
+		}
+	})
+}
+
 type goneErr struct{}
 
 func (goneErr) Error() string { return "410 subscription expired" }
