@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Status page load benchmark: vigie serve vs nginx serving the static export
 # of the same page, in the same run, on loopback. Bounded: each wrk run lasts
-# DURATION (default 10s), ROUNDS alternating rounds (default 3, medians
+# DURATION (default 10s), ROUNDS alternating rounds (default 5, medians
 # reported); total about 2 × 2 × 2 × ROUNDS × DURATION plus setup.
 #
 #   bash bench/statuspage.sh            # 64 and 256 connections, 10 s each
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"64 256"}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx is not installed (apt-get install nginx-light)"; exit 2; }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // On Linux the fast path runs event loops, one per processor, as nginx
@@ -138,7 +139,10 @@ func (l *eloop) run() {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for {
-		n, err := syscall.EpollWait(l.epfd, l.events, 1000)
+		n, err := l.pollReady()
+		if n == 0 && err == nil {
+			n, err = syscall.EpollWait(l.epfd, l.events, 1000)
+		}
 		if err != nil && err != syscall.EINTR {
 			l.shutdown()
 			return
@@ -182,13 +186,50 @@ func (l *eloop) run() {
 	}
 }
 
+// pollReady returns the events ready now, without blocking. Under load
+// something is nearly always ready, and this call keeps the loop on its Go
+// processor: a blocking system call may lose the processor to the
+// scheduler and then wait to win it back, which showed in the tail
+// latency. The loop blocks (in EpollWait) only when nothing is ready.
+func (l *eloop) pollReady() (int, error) {
+	r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(l.epfd), uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket:
+// they never block, so they need not tell the scheduler (see pollReady).
+func rawRead(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+func rawWrite(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
 // readAndServe reads what the socket has and answers complete requests.
 func (l *eloop) readAndServe(c *econn, now time.Time) {
 	if len(c.pending) > 0 {
 		return // answers first: read more once the client takes them
 	}
 	for len(c.in) < cap(c.in) {
-		m, err := syscall.Read(c.fd, c.in[len(c.in):cap(c.in)])
+		m, err := rawRead(c.fd, c.in[len(c.in):cap(c.in)])
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			break
 		}
@@ -258,7 +299,7 @@ func (l *eloop) write(c *econn, b []byte, now time.Time) bool {
 		return false
 	}
 	for len(b) > 0 {
-		n, err := syscall.Write(c.fd, b)
+		n, err := rawWrite(c.fd, b)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			break
 		}
@@ -283,7 +324,7 @@ func (l *eloop) write(c *econn, b []byte, now time.Time) bool {
 func (l *eloop) flush(c *econn, now time.Time) bool {
 	b := c.pending
 	for len(b) > 0 {
-		n, err := syscall.Write(c.fd, b)
+		n, err := rawWrite(c.fd, b)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			c.pending = c.pending[:copy(c.pending, b)]
 			return false
