@@ -6,6 +6,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,10 +40,32 @@ func ChromiumPath(t testing.TB) string {
 	return ""
 }
 
-// newBrowser starts Chromium for one test, bounded by an overall deadline.
+// NewBrowser starts Chromium for one test, each start bounded by 90 s.
+// A start that fails is tried again, at most startAttempts times in all:
+// with several test packages starting browsers at once, Chromium now and
+// then exits before it listens, and that says nothing about our pages.
 func NewBrowser(t testing.TB) context.Context {
 	t.Helper()
 	exe := ChromiumPath(t)
+	var errs []error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		bctx, stop, err := startBrowser(exe)
+		if err == nil {
+			t.Cleanup(stop)
+			return bctx
+		}
+		stop()
+		errs = append(errs, fmt.Errorf("attempt %d: %w", attempt, err))
+		t.Logf("start %s, attempt %d: %v", exe, attempt, err)
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
+	}
+	t.Fatalf("start %s: %v", exe, errors.Join(errs...))
+	return nil
+}
+
+const startAttempts = 3
+
+func startBrowser(exe string) (context.Context, func(), error) {
 	overall, cancelOverall := context.WithTimeout(context.Background(), 90*time.Second)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -54,11 +77,8 @@ func NewBrowser(t testing.TB) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(overall, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancelOverall() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
-	return bctx
+	stop := func() { cancelBrowser(); cancelAlloc(); cancelOverall() }
+	return bctx, stop, chromedp.Do(bctx) // starts the browser
 }
 
 // tab opens a new tab; with a new browser context it has its own cookies.
