@@ -388,6 +388,68 @@ func TestRecoverReleasesOrphanedJobs(t *testing.T) {
 	})
 }
 
+// Retrying a message's dead deliveries while a worker holds one of its jobs
+// must not make that job claimable by a second worker; the holder's
+// finish puts it back, and the retried delivery goes out once.
+func TestRetryLeavesAHeldJobToItsHolder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.subscribe(t, "dead@example.org", "fr")
+		w.subscribe(t, "fine@example.org", "fr")
+		msg := w.publishEmailAck(t, false)
+		s := newSink("smtp")
+		e := deliver.New(db, []deliver.Sender{s}, fastOptions())
+		for {
+			n, worked, err := e.ExpandOnce(context.Background())
+			if err != nil || !worked {
+				t.Fatalf("nothing expanded: %v", err)
+			}
+			if n > 0 {
+				break
+			}
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Another worker holds the job; one of its deliveries died earlier.
+		exec(`UPDATE delivery_jobs SET state = 'running', locked_until = ?, locked_by = 'other'`, db.TimeArg(time.Now().Add(time.Hour)))
+		exec(`UPDATE deliveries SET state = 'dead', attempts = 4 WHERE address = 'dead@example.org'`)
+		if n, err := e.Retry(context.Background(), msg); err != nil || n != 1 {
+			t.Fatalf("retry: %d, %v", n, err)
+		}
+		var states []string
+		rows, err := db.SQL().Query(`SELECT state FROM delivery_jobs`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var st string
+			if err := rows.Scan(&st); err != nil {
+				t.Fatal(err)
+			}
+			states = append(states, st)
+		}
+		rows.Close()
+		if len(states) != 1 || states[0] != "running" {
+			t.Fatalf("jobs after the retry: %v; want the held job still running", states)
+		}
+		drain(t, e)
+		if d, _ := s.count(); d != 0 {
+			t.Fatalf("a second worker sent from a held job (%d)", d)
+		}
+		// The holder's lease runs out (it died): the job is taken over and
+		// both deliveries go out once.
+		exec(`UPDATE delivery_jobs SET locked_until = ?`, db.TimeArg(time.Now().Add(-time.Minute)))
+		drain(t, e)
+		if d, total := s.count(); d != 2 || total != 2 {
+			t.Fatalf("after the takeover: %d distinct, %d sends; want 2 and 2", d, total)
+		}
+	})
+}
+
 type goneErr struct{}
 
 func (goneErr) Error() string { return "410 subscription expired" }

@@ -334,25 +334,35 @@ func (e *Engine) reschedule(ctx context.Context, provider string, rows []outcome
 	})
 }
 
-// finishJob closes the job, or puts it back for its next due retry.
+// finishJob closes the job, or puts it back for its next due retry. It
+// runs in a transaction that holds the job's row, so a Retry of the same
+// message cannot slip its requeued deliveries between the count and the
+// update (see Retry).
 func (e *Engine) finishJob(ctx context.Context, id int64) error {
-	var (
-		n    int
-		next store.NullTime
-	)
-	if err := e.db.SQL().QueryRowContext(ctx, e.q(`SELECT COUNT(*), MIN(next_at) FROM deliveries WHERE job_id = ? AND state IN ('queued', 'sending')`), id).Scan(&n, next.Scanner()); err != nil {
-		return fmt.Errorf("deliver: job %d: %w", id, err)
-	}
-	if n == 0 {
-		_, err := e.db.SQL().ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'done', locked_until = NULL WHERE id = ?`), id)
+	return e.db.InTx(ctx, func(tx *sql.Tx) error {
+		if e.db.Dialect() == store.Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM delivery_jobs WHERE id = $1 FOR UPDATE`, id); err != nil {
+				return fmt.Errorf("deliver: lock job %d: %w", id, err)
+			}
+		}
+		var (
+			n    int
+			next store.NullTime
+		)
+		if err := tx.QueryRowContext(ctx, e.q(`SELECT COUNT(*), MIN(next_at) FROM deliveries WHERE job_id = ? AND state IN ('queued', 'sending')`), id).Scan(&n, next.Scanner()); err != nil {
+			return fmt.Errorf("deliver: job %d: %w", id, err)
+		}
+		if n == 0 {
+			_, err := tx.ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'done', locked_until = NULL WHERE id = ?`), id)
+			return err
+		}
+		runAt := e.now()
+		if p := next.Ptr(); p != nil && p.After(runAt) {
+			runAt = *p
+		}
+		_, err := tx.ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'ready', run_at = ?, locked_until = NULL WHERE id = ?`), e.t(runAt), id)
 		return err
-	}
-	runAt := e.now()
-	if p := next.Ptr(); p != nil && p.After(runAt) {
-		runAt = *p
-	}
-	_, err := e.db.SQL().ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'ready', run_at = ?, locked_until = NULL WHERE id = ?`), e.t(runAt), id)
-	return err
+	})
 }
 
 // Retry puts dead or failed deliveries of a message back in the queue
@@ -366,7 +376,11 @@ func (e *Engine) Retry(ctx context.Context, messageID int64) (int, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'ready', run_at = ? WHERE id IN (SELECT DISTINCT job_id FROM deliveries WHERE message_id = ? AND state = 'queued')`), e.t(now), messageID)
+		// A job a worker holds is left to it: its finishJob sees the
+		// requeued deliveries and puts the job back. Making it ready here
+		// would let a second worker take it while the first still sends.
+		_, err = tx.ExecContext(ctx, e.q(`UPDATE delivery_jobs SET state = 'ready', run_at = ?
+			WHERE state <> 'running' AND id IN (SELECT DISTINCT job_id FROM deliveries WHERE message_id = ? AND state = 'queued')`), e.t(now), messageID)
 		return err
 	})
 	return int(n), err
