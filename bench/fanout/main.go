@@ -42,6 +42,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
 	smtpAddr := flag.String("smtp", "", "send e-mail to this SMTP sink on loopback (e.g. smtp-sink) instead of webhooks; completion is read from the ledger")
 	null := flag.Bool("null", false, "accept every batch in process instead of the webhook channel: measures the engine's own ceiling (ledger, jobs, expansion)")
+	ids := flag.Bool("ids", false, "with -null, return a provider id for every message, as SMS, push and WhatsApp providers do (the ledger then records each id)")
 	flag.Parse()
 	if *n < 1 || *n > 2_000_000 {
 		fail("-n must be 1..2000000")
@@ -119,7 +120,7 @@ func main() {
 		check(err)
 		sender = email.NewBulk(es, 20, 500)
 	} else if *null {
-		sender = &nullSender{accept: func(key string) {
+		sender = &nullSender{ids: *ids, accept: func(key string) {
 			mu.Lock()
 			defer mu.Unlock()
 			if _, dup := seen[key]; dup {
@@ -226,7 +227,10 @@ func tmplFor(smtpAddr string) string {
 
 // nullSender accepts batches of 500 in process, like a provider's bulk API
 // that costs nothing: what remains is the engine's own work.
-type nullSender struct{ accept func(key string) }
+type nullSender struct {
+	accept func(key string)
+	ids    bool
+}
 
 func (nullSender) Channel() string  { return "webhook" }
 func (nullSender) Provider() string { return "null" }
@@ -237,6 +241,9 @@ func (s *nullSender) Send(_ context.Context, items []deliver.Item) []deliver.Res
 	for i, it := range items {
 		s.accept(it.Key)
 		out[i] = deliver.Result{Key: it.Key}
+		if s.ids {
+			out[i].ProviderID = "null-" + it.Key[:12]
+		}
 	}
 	return out
 }

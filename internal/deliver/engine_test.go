@@ -28,12 +28,13 @@ type sink struct {
 	mu                sync.Mutex
 	got               map[string]int // key → times accepted
 	items             map[string]deliver.Item
+	ids               map[string]string // key → provider id returned
 	calls             int
 	fail              func(call int, it deliver.Item) *deliver.Result
 }
 
 func newSink(provider string) *sink {
-	return &sink{channel: "email", provider: provider, batch: 50, got: map[string]int{}, items: map[string]deliver.Item{}}
+	return &sink{channel: "email", provider: provider, batch: 50, got: map[string]int{}, items: map[string]deliver.Item{}, ids: map[string]string{}}
 }
 
 func (s *sink) Channel() string  { return s.channel }
@@ -55,7 +56,9 @@ func (s *sink) Send(_ context.Context, items []deliver.Item) []deliver.Result {
 		}
 		s.got[it.Key]++
 		s.items[it.Key] = it
-		out = append(out, deliver.Result{Key: it.Key, ProviderID: fmt.Sprintf("%s-%d", s.provider, len(s.got))})
+		id := fmt.Sprintf("%s-%d", s.provider, len(s.got))
+		s.ids[it.Key] = id
+		out = append(out, deliver.Result{Key: it.Key, ProviderID: id})
 	}
 	return out
 }
@@ -446,6 +449,51 @@ func TestRetryLeavesAHeldJobToItsHolder(t *testing.T) {
 		drain(t, e)
 		if d, total := s.count(); d != 2 || total != 2 {
 			t.Fatalf("after the takeover: %d distinct, %d sends; want 2 and 2", d, total)
+		}
+	})
+}
+
+// Provider ids are recorded many per statement: each delivery must get
+// its own, since receipts find deliveries by it.
+func TestEachDeliveryKeepsItsProviderID(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		for i := 0; i < 120; i++ {
+			w.subscribe(t, fmt.Sprintf("id%03d@example.org", i), "fr")
+		}
+		msg := w.publishEmailAck(t, false)
+		s := newSink("sms-provider")
+		s.batch = 70 // two batches, one partial
+		e := deliver.New(db, []deliver.Sender{s}, fastOptions())
+		drain(t, e)
+		rows, err := db.SQL().Query(db.Rebind(`SELECT idem_key, provider, provider_id, attempts, state FROM deliveries WHERE message_id = ?`), msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var key, provider, id, state string
+			var attempts int
+			if err := rows.Scan(&key, &provider, &id, &attempts, &state); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if want := s.ids[key]; id != want || provider != "sms-provider" || attempts != 1 || state != "sent" {
+				t.Fatalf("delivery %s: provider %q id %q attempts %d state %s; want id %q, 1 attempt, sent", key, provider, id, attempts, state, want)
+			}
+		}
+		if n != 120 {
+			t.Fatalf("%d deliveries", n)
+		}
+		// A receipt finds its delivery by that id.
+		var anyKey string
+		for k := range s.ids {
+			anyKey = k
+			break
+		}
+		if found, err := e.Receipt(context.Background(), "sms-provider", s.ids[anyKey], "delivered", ""); err != nil || !found {
+			t.Fatalf("receipt for %s: %v, %v", s.ids[anyKey], found, err)
 		}
 	})
 }

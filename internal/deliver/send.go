@@ -279,15 +279,34 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 	}
 	now := e.t(e.now())
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
-		// Accepted deliveries without a provider id are recorded together.
+		// Accepted deliveries are recorded 500 per statement, those with a
+		// provider id (SMS, push, WhatsApp, Telegram) as well.
 		var plain []delivery
+		var withID []outcome
 		for _, o := range ok {
 			if o.providerID == "" {
 				plain = append(plain, o.d)
-				continue
+			} else {
+				withID = append(withID, o)
 			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = ?, last_error = '', `+countAttempt+`, updated_at = ? WHERE id = ?`), provider, o.providerID, now, o.d.id); err != nil {
-				return err
+		}
+		for _, part := range chunks(withID, 500) {
+			// Rows are found by the id list (a primary-key lookup in both
+			// dialects); the CASE gives each its provider id. A join with
+			// a VALUES list made SQLite scan the whole ledger.
+			args := []any{provider}
+			var cases strings.Builder
+			for _, o := range part {
+				cases.WriteString(" WHEN ? THEN ?")
+				args = append(args, o.d.id, o.providerID)
+			}
+			args = append(args, now)
+			for _, o := range part {
+				args = append(args, o.d.id)
+			}
+			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = CASE id`+cases.String()+` END, last_error = '', `+countAttempt+`, updated_at = ?
+				WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
+				return fmt.Errorf("deliver: record sent: %w", err)
 			}
 		}
 		for _, part := range chunks(plain, 500) {
