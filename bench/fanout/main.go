@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the fan-out to this file")
 	smtpAddr := flag.String("smtp", "", "send e-mail to this SMTP sink on loopback (e.g. smtp-sink) instead of webhooks; completion is read from the ledger")
 	null := flag.Bool("null", false, "accept every batch in process instead of the webhook channel: measures the engine's own ceiling (ledger, jobs, expansion)")
+	retryFirst := flag.Bool("retry-first", false, "with -null, answer every message's first attempt with a retryable error (a throttled provider): every delivery is rescheduled once")
 	ids := flag.Bool("ids", false, "with -null, return a provider id for every message, as SMS, push and WhatsApp providers do (the ledger then records each id)")
 	flag.Parse()
 	if *n < 1 || *n > 2_000_000 {
@@ -120,7 +122,7 @@ func main() {
 		check(err)
 		sender = email.NewBulk(es, 20, 500)
 	} else if *null {
-		sender = &nullSender{ids: *ids, accept: func(key string) {
+		sender = &nullSender{ids: *ids, retryFirst: *retryFirst, tried: map[string]bool{}, accept: func(key string) {
 			mu.Lock()
 			defer mu.Unlock()
 			if _, dup := seen[key]; dup {
@@ -228,17 +230,24 @@ func tmplFor(smtpAddr string) string {
 // nullSender accepts batches of 500 in process, like a provider's bulk API
 // that costs nothing: what remains is the engine's own work.
 type nullSender struct {
-	accept func(key string)
-	ids    bool
+	accept     func(key string)
+	ids        bool
+	retryFirst bool
+	mu         sync.Mutex
+	tried      map[string]bool
 }
 
-func (nullSender) Channel() string  { return "webhook" }
-func (nullSender) Provider() string { return "null" }
-func (nullSender) MaxBatch() int    { return 500 }
-func (nullSender) Idempotent() bool { return true }
+func (*nullSender) Channel() string  { return "webhook" }
+func (*nullSender) Provider() string { return "null" }
+func (*nullSender) MaxBatch() int    { return 500 }
+func (*nullSender) Idempotent() bool { return true }
 func (s *nullSender) Send(_ context.Context, items []deliver.Item) []deliver.Result {
 	out := make([]deliver.Result, len(items))
 	for i, it := range items {
+		if s.retryFirst && s.firstTry(it.Key) {
+			out[i] = deliver.Result{Key: it.Key, Err: errors.New("429 too many requests")}
+			continue
+		}
 		s.accept(it.Key)
 		out[i] = deliver.Result{Key: it.Key}
 		if s.ids {
@@ -246,6 +255,16 @@ func (s *nullSender) Send(_ context.Context, items []deliver.Item) []deliver.Res
 		}
 	}
 	return out
+}
+
+func (s *nullSender) firstTry(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tried[key] {
+		return false
+	}
+	s.tried[key] = true
+	return true
 }
 
 func peakRSS() string {

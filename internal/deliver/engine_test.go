@@ -498,6 +498,53 @@ func TestEachDeliveryKeepsItsProviderID(t *testing.T) {
 	})
 }
 
+// Retryable failures of one batch are rescheduled together, each with its
+// own reason and due time (at least its own Retry-After).
+func TestRescheduleKeepsEachRowsReasonAndTime(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.subscribe(t, "hour@example.org", "fr")
+		w.subscribe(t, "twohours@example.org", "fr")
+		w.subscribe(t, "ok@example.org", "fr")
+		msg := w.publishEmailAck(t, false)
+		s := newSink("p")
+		s.fail = func(_ int, it deliver.Item) *deliver.Result {
+			switch it.Address {
+			case "hour@example.org":
+				return &deliver.Result{Err: errors.New("429 slow down (1h)"), RetryAfter: time.Hour}
+			case "twohours@example.org":
+				return &deliver.Result{Err: errors.New("429 slow down (2h)"), RetryAfter: 2 * time.Hour}
+			}
+			return nil
+		}
+		opts := fastOptions()
+		opts.MaxBackoff = time.Second
+		e := deliver.New(db, []deliver.Sender{s}, opts)
+		start := time.Now()
+		drain(t, e)
+		for addr, want := range map[string]struct {
+			reason string
+			after  time.Duration
+		}{"hour@example.org": {"(1h)", time.Hour}, "twohours@example.org": {"(2h)", 2 * time.Hour}} {
+			var state, last string
+			var next time.Time
+			var attempts int
+			if err := db.SQL().QueryRow(db.Rebind(`SELECT state, last_error, next_at, attempts FROM deliveries WHERE address = ? AND message_id = ?`), addr, msg).
+				Scan(&state, &last, store.ScanTime(&next), &attempts); err != nil {
+				t.Fatal(err)
+			}
+			if state != "queued" || !strings.Contains(last, want.reason) || attempts != 1 ||
+				next.Before(start.Add(want.after-time.Second)) || next.After(time.Now().Add(want.after+time.Second)) {
+				t.Fatalf("%s: %s %q due %s (in %s), %d attempts; want queued, %q, due in %s, 1 attempt",
+					addr, state, last, next, time.Until(next).Round(time.Second), attempts, want.reason, want.after)
+			}
+		}
+		if reach, _ := e.Reach(context.Background(), msg); reach["email"]["sent"] != 1 {
+			t.Fatalf("reach %v", reach)
+		}
+	})
+}
+
 type goneErr struct{}
 
 func (goneErr) Error() string { return "410 subscription expired" }

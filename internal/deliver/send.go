@@ -270,7 +270,8 @@ type outcome struct {
 	d          delivery
 	providerID string
 	reason     string
-	after      time.Duration
+	after      time.Duration // the provider's Retry-After
+	next       time.Time     // when a rescheduled delivery is due
 }
 
 func (e *Engine) record(ctx context.Context, provider string, ok, failed []outcome) error {
@@ -281,50 +282,67 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
 		// Accepted deliveries are recorded 500 per statement, those with a
 		// provider id (SMS, push, WhatsApp, Telegram) as well.
-		var plain []delivery
-		var withID []outcome
+		var plain, withID []outcome
 		for _, o := range ok {
 			if o.providerID == "" {
-				plain = append(plain, o.d)
+				plain = append(plain, o)
 			} else {
 				withID = append(withID, o)
 			}
 		}
-		for _, part := range chunks(withID, 500) {
-			// Rows are found by the id list (a primary-key lookup in both
-			// dialects); the CASE gives each its provider id. A join with
-			// a VALUES list made SQLite scan the whole ledger.
-			args := []any{provider}
-			var cases strings.Builder
-			for _, o := range part {
-				cases.WriteString(" WHEN ? THEN ?")
-				args = append(args, o.d.id, o.providerID)
-			}
-			args = append(args, now)
-			for _, o := range part {
-				args = append(args, o.d.id)
-			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, provider_id = CASE id`+cases.String()+` END, last_error = '', `+countAttempt+`, updated_at = ?
-				WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
-				return fmt.Errorf("deliver: record sent: %w", err)
-			}
+		if err := e.updateEach(ctx, tx, plain, `state = 'sent', provider = ?, last_error = '', updated_at = ?`, []any{provider, now}); err != nil {
+			return fmt.Errorf("deliver: record sent: %w", err)
 		}
-		for _, part := range chunks(plain, 500) {
-			args := []any{provider, now}
-			for _, d := range part {
-				args = append(args, d.id)
-			}
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'sent', provider = ?, last_error = '', `+countAttempt+`, updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`), args...); err != nil {
-				return err
-			}
+		if err := e.updateEach(ctx, tx, withID, `state = 'sent', provider = ?, last_error = '', updated_at = ?`, []any{provider, now},
+			perRow{"provider_id", "", func(o outcome) any { return o.providerID }}); err != nil {
+			return fmt.Errorf("deliver: record sent: %w", err)
 		}
-		for _, o := range failed {
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'failed', provider = ?, last_error = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`), provider, truncate(o.reason), now, o.d.id); err != nil {
-				return err
-			}
+		if err := e.updateEach(ctx, tx, failed, `state = 'failed', provider = ?, updated_at = ?`, []any{provider, now},
+			perRow{"last_error", "", func(o outcome) any { return truncate(o.reason) }}); err != nil {
+			return fmt.Errorf("deliver: record failures: %w", err)
 		}
 		return nil
 	})
+}
+
+// perRow is a column whose value differs from row to row in updateEach.
+type perRow struct {
+	column, cast string // cast: the SQL type the value is cast to ("" for text)
+	value        func(outcome) any
+}
+
+// updateEach updates the rows 500 per statement: set applies to all (its
+// arguments first), each perRow column gets every row's own value through
+// a CASE on the id, and the attempt is counted (countAttempt). The rows
+// are found by their id list, a primary-key lookup in both dialects (a
+// join with a VALUES list made SQLite scan the whole ledger).
+func (e *Engine) updateEach(ctx context.Context, tx *sql.Tx, rows []outcome, set string, setArgs []any, cols ...perRow) error {
+	for _, part := range chunks(rows, 500) {
+		var q strings.Builder
+		q.WriteString("UPDATE deliveries SET ")
+		q.WriteString(set)
+		args := append([]any(nil), setArgs...)
+		for _, c := range cols {
+			fmt.Fprintf(&q, ", %s = CASE id", c.column)
+			for _, o := range part {
+				if c.cast != "" {
+					fmt.Fprintf(&q, " WHEN ? THEN CAST(? AS %s)", c.cast)
+				} else {
+					q.WriteString(" WHEN ? THEN ?")
+				}
+				args = append(args, o.d.id, c.value(o))
+			}
+			q.WriteString(" END")
+		}
+		q.WriteString(", " + countAttempt + " WHERE id IN (" + placeholders(len(part)) + ")")
+		for _, o := range part {
+			args = append(args, o.d.id)
+		}
+		if _, err := tx.ExecContext(ctx, e.q(q.String()), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reschedule puts retryable failures back in the queue with a backoff, or
@@ -334,20 +352,28 @@ func (e *Engine) reschedule(ctx context.Context, provider string, rows []outcome
 		return nil
 	}
 	now := e.now()
+	var dead, again []outcome
+	for _, o := range rows {
+		if o.d.attempts+1 >= e.o.MaxAttempts {
+			o.reason = fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)
+			dead = append(dead, o)
+			continue
+		}
+		o.next = now.Add(e.backoff(o.d.attempts+1, o.after))
+		again = append(again, o)
+	}
+	timeType := "TEXT"
+	if e.db.Dialect() == store.Postgres {
+		timeType = "TIMESTAMPTZ"
+	}
+	reason := perRow{"last_error", "", func(o outcome) any { return truncate(o.reason) }}
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
-		for _, o := range rows {
-			if o.d.attempts+1 >= e.o.MaxAttempts {
-				if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'dead', provider = ?, last_error = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`),
-					provider, truncate(fmt.Sprintf("gave up after %d attempts: %s", o.d.attempts+1, o.reason)), e.t(now), o.d.id); err != nil {
-					return err
-				}
-				continue
-			}
-			next := now.Add(e.backoff(o.d.attempts+1, o.after))
-			if _, err := tx.ExecContext(ctx, e.q(`UPDATE deliveries SET state = 'queued', provider = ?, last_error = ?, next_at = ?, `+countAttempt+`, updated_at = ? WHERE id = ?`),
-				provider, truncate(o.reason), e.t(next), e.t(now), o.d.id); err != nil {
-				return err
-			}
+		if err := e.updateEach(ctx, tx, dead, `state = 'dead', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reason); err != nil {
+			return fmt.Errorf("deliver: dead-letter: %w", err)
+		}
+		if err := e.updateEach(ctx, tx, again, `state = 'queued', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reason,
+			perRow{"next_at", timeType, func(o outcome) any { return e.t(o.next) }}); err != nil {
+			return fmt.Errorf("deliver: reschedule: %w", err)
 		}
 		return nil
 	})
