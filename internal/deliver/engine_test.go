@@ -141,6 +141,20 @@ func drain(t testing.TB, e *deliver.Engine) {
 	t.Fatal("engine never went idle")
 }
 
+// expandSome expands until the first deliveries exist, and no further.
+func expandSome(t testing.TB, e *deliver.Engine) {
+	t.Helper()
+	for {
+		n, worked, err := e.ExpandOnce(context.Background())
+		if err != nil || !worked {
+			t.Fatalf("nothing expanded: %v", err)
+		}
+		if n > 0 {
+			return
+		}
+	}
+}
+
 func fastOptions() deliver.Options {
 	return deliver.Options{DefaultLang: "fr", BaseBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond, MaxAttempts: 4,
 		UnsubscribeURL: func(id int64) string { return fmt.Sprintf("https://status.example/unsubscribe?id=%d", id) }}
@@ -263,15 +277,7 @@ func TestCrashBetweenSendingAndRecorded(t *testing.T) {
 			s := newSink("p")
 			s.idempotent = idempotent
 			e := deliver.New(db, []deliver.Sender{s}, fastOptions())
-			for {
-				n, worked, err := e.ExpandOnce(context.Background())
-				if err != nil || !worked {
-					t.Fatalf("nothing expanded: %v", err)
-				}
-				if n > 0 {
-					break
-				}
-			}
+			expandSome(t, e)
 			// The process died after marking "sending" and before recording.
 			if _, err := db.SQL().Exec(db.Rebind(`UPDATE deliveries SET state = 'sending', attempts = 1 WHERE message_id = ?`), msg); err != nil {
 				t.Fatal(err)
@@ -358,15 +364,7 @@ func TestRecoverReleasesOrphanedJobs(t *testing.T) {
 		msg := w.publishEmailAck(t, false)
 		s := newSink("smtp")
 		e := deliver.New(db, []deliver.Sender{s}, fastOptions())
-		for {
-			n, worked, err := e.ExpandOnce(context.Background())
-			if err != nil || !worked {
-				t.Fatalf("nothing expanded: %v", err)
-			}
-			if n > 0 {
-				break
-			}
-		}
+		expandSome(t, e)
 		// The dead process had claimed the job with an hour's lease.
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE delivery_jobs SET state = 'running', locked_until = ?, locked_by = 'dead'`),
 			db.TimeArg(time.Now().Add(time.Hour))); err != nil {
@@ -402,15 +400,7 @@ func TestRetryLeavesAHeldJobToItsHolder(t *testing.T) {
 		msg := w.publishEmailAck(t, false)
 		s := newSink("smtp")
 		e := deliver.New(db, []deliver.Sender{s}, fastOptions())
-		for {
-			n, worked, err := e.ExpandOnce(context.Background())
-			if err != nil || !worked {
-				t.Fatalf("nothing expanded: %v", err)
-			}
-			if n > 0 {
-				break
-			}
-		}
+		expandSome(t, e)
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := db.SQL().Exec(db.Rebind(q), args...); err != nil {

@@ -297,8 +297,7 @@ func (e *Engine) record(ctx context.Context, provider string, ok, failed []outco
 			perRow{"provider_id", "", func(o outcome) any { return o.providerID }}); err != nil {
 			return fmt.Errorf("deliver: record sent: %w", err)
 		}
-		if err := e.updateEach(ctx, tx, failed, `state = 'failed', provider = ?, updated_at = ?`, []any{provider, now},
-			perRow{"last_error", "", func(o outcome) any { return truncate(o.reason) }}); err != nil {
+		if err := e.updateEach(ctx, tx, failed, `state = 'failed', provider = ?, updated_at = ?`, []any{provider, now}, reasonColumn); err != nil {
 			return fmt.Errorf("deliver: record failures: %w", err)
 		}
 		return nil
@@ -310,6 +309,9 @@ type perRow struct {
 	column, cast string // cast: the SQL type the value is cast to ("" for text)
 	value        func(outcome) any
 }
+
+// reasonColumn records each outcome's own error.
+var reasonColumn = perRow{"last_error", "", func(o outcome) any { return truncate(o.reason) }}
 
 // updateEach updates the rows 500 per statement: set applies to all (its
 // arguments first), each perRow column gets every row's own value through
@@ -366,12 +368,11 @@ func (e *Engine) reschedule(ctx context.Context, provider string, rows []outcome
 	if e.db.Dialect() == store.Postgres {
 		timeType = "TIMESTAMPTZ"
 	}
-	reason := perRow{"last_error", "", func(o outcome) any { return truncate(o.reason) }}
 	return e.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := e.updateEach(ctx, tx, dead, `state = 'dead', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reason); err != nil {
+		if err := e.updateEach(ctx, tx, dead, `state = 'dead', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reasonColumn); err != nil {
 			return fmt.Errorf("deliver: dead-letter: %w", err)
 		}
-		if err := e.updateEach(ctx, tx, again, `state = 'queued', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reason,
+		if err := e.updateEach(ctx, tx, again, `state = 'queued', provider = ?, updated_at = ?`, []any{provider, e.t(now)}, reasonColumn,
 			perRow{"next_at", timeType, func(o outcome) any { return e.t(o.next) }}); err != nil {
 			return fmt.Errorf("deliver: reschedule: %w", err)
 		}

@@ -199,24 +199,14 @@ func (l *eloop) pollReady() (int, error) {
 	return int(r), nil
 }
 
-// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket:
-// they never block, so they need not tell the scheduler (see pollReady).
-func rawRead(fd int, b []byte) (int, error) {
+// rawIO is read(2) (syscall.SYS_READ) or write(2) (syscall.SYS_WRITE)
+// on a non-blocking socket: it never blocks, so it need not tell the
+// scheduler (see pollReady).
+func rawIO(trap uintptr, fd int, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
-}
-
-func rawWrite(fd int, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 	if e != 0 {
 		return -1, e
 	}
@@ -229,7 +219,7 @@ func (l *eloop) readAndServe(c *econn, now time.Time) {
 		return // answers first: read more once the client takes them
 	}
 	for len(c.in) < cap(c.in) {
-		m, err := rawRead(c.fd, c.in[len(c.in):cap(c.in)])
+		m, err := rawIO(syscall.SYS_READ, c.fd, c.in[len(c.in):cap(c.in)])
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			break
 		}
@@ -299,7 +289,7 @@ func (l *eloop) write(c *econn, b []byte, now time.Time) bool {
 		return false
 	}
 	for len(b) > 0 {
-		n, err := rawWrite(c.fd, b)
+		n, err := rawIO(syscall.SYS_WRITE, c.fd, b)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			break
 		}
@@ -324,7 +314,7 @@ func (l *eloop) write(c *econn, b []byte, now time.Time) bool {
 func (l *eloop) flush(c *econn, now time.Time) bool {
 	b := c.pending
 	for len(b) > 0 {
-		n, err := rawWrite(c.fd, b)
+		n, err := rawIO(syscall.SYS_WRITE, c.fd, b)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
 			c.pending = c.pending[:copy(c.pending, b)]
 			return false

@@ -100,6 +100,17 @@ func newFixture(t testing.TB) *fixture {
 // acknowledgements, as on 15:40:50 in the story.
 func (f *fixture) outage(t testing.TB) incident.Incident {
 	t.Helper()
+	inc := f.declareOutage(t)
+	if err := f.page.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return inc
+}
+
+// declareOutage declares the WhatsApp outage and publishes its
+// pre-approved messages, without rebuilding the page.
+func (f *fixture) declareOutage(t testing.TB) incident.Incident {
+	t.Helper()
 	res, err := f.svc.Declare(context.Background(), f.marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
 	if err != nil {
 		t.Fatal(err)
@@ -110,9 +121,6 @@ func (f *fixture) outage(t testing.TB) incident.Incident {
 				t.Fatal(err)
 			}
 		}
-	}
-	if err := f.page.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
 	}
 	return res.Incident
 }
@@ -320,17 +328,7 @@ func TestOverlappingRebuildsKeepTheNewestState(t *testing.T) {
 	go func() { older <- f.page.Refresh(context.Background()) }()
 	<-held // the older rebuild has read: no incident yet
 
-	res, err := f.svc.Declare(context.Background(), f.marie, incident.DeclareInput{Scenario: "whatsapp-outage"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range res.Drafts {
-		if d.PreApproved {
-			if _, err := f.svc.Publish(context.Background(), f.marie, d.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	f.declareOutage(t)
 	newer := make(chan error, 1)
 	go func() { newer <- f.page.Refresh(context.Background()) }()
 	// Let the newer rebuild finish if nothing stops it, then release the
